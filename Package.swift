@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module arrows point one way (see README "Layout"):
+// Deterministic ← Training ← NeuroShardCore ← Simulator ← neuroshard (CLI)
+//                                 Scenario ↗
+let package = Package(
+    name: "NeuroShard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "neuroshard", targets: ["NeuroShardCLI"]),
+        .executable(name: "neuroshard-bench", targets: ["NeuroShardBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "Deterministic"),
+        .target(name: "Training", dependencies: ["Deterministic"]),
+        .target(name: "NeuroShardCore", dependencies: ["Deterministic", "Training"]),
+        .target(name: "Scenario", dependencies: ["NeuroShardCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Simulator", dependencies: ["Deterministic", "Training", "NeuroShardCore", "Scenario"]),
+        .executableTarget(name: "NeuroShardCLI", dependencies: [
+            "Simulator", "Scenario",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "NeuroShardBench", dependencies: [
+            "Simulator", "Deterministic",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "DeterministicTests", dependencies: ["Deterministic"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "NeuroShardCoreTests", dependencies: ["NeuroShardCore"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario"]),
+    ]
+)

@@ -1,0 +1,44 @@
+/// Who is calling the HTTP API.
+public enum Principal: Equatable, Sendable {
+    /// The node's own token: every right.
+    case owner
+    /// A read-only API key: may read, may not spend.
+    case readOnly(keyIndex: Int)
+}
+
+/// Bearer-token authentication (SPEC §3). Every candidate is compared in full, in time that
+/// depends only on the lengths, so a caller cannot learn a token a byte at a time.
+public struct Authenticator: Sendable {
+    private let owner: [UInt8]
+    private let apiKeys: [[UInt8]]
+
+    public init(token: String, apiKeys: [String]) {
+        owner = Array(token.utf8)
+        self.apiKeys = apiKeys.map { Array($0.utf8) }
+    }
+
+    public func authenticate(authorization: String?) -> Principal? {
+        guard let header = authorization else { return nil }
+        let prefix = "Bearer "
+        guard header.hasPrefix(prefix) else { return nil }
+        let presented = Array(header.utf8.dropFirst(prefix.utf8.count))
+        guard !presented.isEmpty else { return nil }
+        var found: Principal? = nil
+        if Self.constantTimeEquals(presented, owner) { found = .owner }
+        for (i, key) in apiKeys.enumerated() where Self.constantTimeEquals(presented, key) && found == nil {
+            found = .readOnly(keyIndex: i)
+        }
+        return found
+    }
+
+    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var diff = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        let n = max(a.count, b.count)
+        for i in 0..<n {
+            let x = i < a.count ? a[i] : 0
+            let y = i < b.count ? b[i] : 0
+            diff |= x ^ y
+        }
+        return diff == 0
+    }
+}

@@ -1,0 +1,164 @@
+import Deterministic
+
+/// The HTTP API's logic (SPEC §4): routing, authentication, rate limits, the error envelope and
+/// the bodies. The shells only move bytes; the simulator drives client load through this too.
+extension NodeCore {
+    struct Route: Sendable {
+        var method: String
+        var path: String
+        /// nil: neither authenticated nor rate limited (health).
+        var rateClass: RateClass?
+        var handler: @Sendable (inout NodeCore, APIRequest, Timestamp) throws(APIError) -> JSON
+    }
+
+    static let routes: [Route] = [
+        Route(method: "GET", path: "/api/v1/health", rateClass: nil) { core, _, now in core.healthBody(now: now) },
+        Route(method: "GET", path: "/api/v1/status", rateClass: .status) { core, _, now in core.statusBody(now: now) },
+        Route(method: "GET", path: "/api/v1/metrics", rateClass: .status) { core, _, now in core.metricsBody(now: now) },
+        Route(method: "GET", path: "/api/v1/peers", rateClass: .status) { core, _, now in core.peersBody(now: now) },
+        Route(method: "GET", path: "/api/v1/layers", rateClass: .status) { core, _, _ in core.layersBody() },
+    ]
+
+    mutating func respond(to request: APIRequest, now: Timestamp) -> APIResponse {
+        metrics.apiRequests += 1
+        let response: APIResponse
+        do {
+            response = try route(request, now: now)
+        } catch {
+            response = error.response
+        }
+        metrics.apiResponsesByStatus[response.status, default: 0] += 1
+        return response
+    }
+
+    private mutating func route(_ request: APIRequest, now: Timestamp) throws(APIError) -> APIResponse {
+        let path = request.path.count > 1 && request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
+        let matching = Self.routes.filter { $0.path == path }
+        guard !matching.isEmpty else { throw APIError(.notFound, "No endpoint at \(path)", details: [("path", .string(path))]) }
+        guard let route = matching.first(where: { $0.method == request.method }) else {
+            throw APIError(.methodNotAllowed, "\(request.method) is not allowed on \(path)",
+                           details: [("allowed", .array(matching.map { .string($0.method) }))],
+                           headers: [.init(name: "Allow", value: matching.map(\.method).joined(separator: ", "))])
+        }
+        if let rateClass = route.rateClass {
+            guard let principal = authenticator.authenticate(authorization: request.authorization) else {
+                throw APIError(.unauthorized, request.authorization == nil
+                               ? "Missing Authorization: Bearer <token> header" : "Invalid API token")
+            }
+            let key: String
+            switch principal {
+            case .owner: key = "owner"
+            case .readOnly(let i): key = "key\(i)"
+            }
+            if case .limited(let retryAfter) = limiter.check(principal: key, rateClass: rateClass, now: now) {
+                let seconds = max(1, Int((retryAfter.seconds).rounded(.up)))
+                throw APIError(.rateLimited,
+                               "Rate limit of \(limiter.limits.limit(for: rateClass)) \(rateClass.rawValue) requests per minute exceeded",
+                               details: [("retry_after", .int(seconds)), ("limit", .int(limiter.limits.limit(for: rateClass))),
+                                         ("class", .string(rateClass.rawValue))],
+                               headers: [.init(name: "Retry-After", value: String(seconds))])
+            }
+        }
+        return .ok(try route.handler(&self, request, now))
+    }
+
+    // MARK: - Bodies
+
+    func healthBody(now: Timestamp) -> JSON {
+        let network = joined || peers.count > 0 || config.seedPeers.isEmpty
+        let model = !layers.isEmpty
+        return ["healthy": .bool(network && model),
+                "checks": ["node": true, "network": .bool(network), "model": .bool(model)]]
+    }
+
+    var layerIndices: JSON { .array(layers.map { .int($0) }) }
+
+    func statusBody(now: Timestamp) -> JSON {
+        let uptime = (now - startedAt).seconds
+        let ramUsed = Double(layers.count) * objective.layerMemoryMB * 1_048_576
+        let cpu = uptime > 0 ? min(100, 100 * currentBusy(now: now).seconds / uptime) : 0
+        return [
+            "node_id": .string(config.id.rawValue),
+            "version": .string(config.version),
+            "uptime_seconds": .double(uptime),
+            "status": .string(joined ? (layers.isEmpty ? "assigning" : "running") : "joining"),
+            "role": .string(role.rawValue),
+            "layers": layerIndices,
+            "peer_count": .int(peers.count),
+            "has_embedding": .bool(layers.contains(0)),
+            "has_lm_head": .bool(layers.contains(objective.layerCount - 1)),
+            "training": [
+                "enabled": .bool(config.trainingEnabled),
+                "epoch": .int(round),
+                "step": .int(metrics.innerSteps),
+                "loss": lastLoss.map(JSON.double) ?? .null,
+            ],
+            "resources": [
+                "ram_used": .int(Int(ramUsed)),
+                "ram_total": .int(Int(config.memoryMB * 1_048_576)),
+                "cpu_percent": .double(cpu),
+            ],
+        ]
+    }
+
+    func currentBusy(now: Timestamp) -> TimeSpan {
+        metrics.computeBusy + (computeStartedAt.map { now - $0 } ?? .zero)
+    }
+
+    func metricsBody(now: Timestamp) -> JSON {
+        let hours = max((now - startedAt).seconds / 3600, 1e-9)
+        return [
+            "inference": [
+                "requests_total": .int(metrics.inferenceRequests),
+                "requests_per_minute": .double(Double(metrics.inferenceRequests) / (hours * 60)),
+                "avg_latency_ms": .double(0),
+                "p99_latency_ms": .double(0),
+                "tokens_generated": .int(metrics.tokensGenerated),
+            ],
+            "training": [
+                "steps_total": .int(metrics.innerSteps),
+                "steps_per_hour": .double(Double(metrics.innerSteps) / hours),
+                "gradients_submitted": .int(metrics.gradientsSubmitted),
+                "gradients_accepted": .int(metrics.gradientsAccepted),
+                "gradients_rejected": .int(metrics.gradientsRejected),
+                "outer_rounds": .int(completedRounds),
+            ],
+            "network": [
+                "bytes_sent": .int(metrics.bytesSent),
+                "bytes_received": .int(metrics.bytesReceived),
+                "active_connections": .int(peers.count),
+                "rpc_calls": .int(metrics.messagesSent + metrics.messagesReceived),
+                "peer_count": .int(peers.count),
+            ],
+            "rewards": ["earned_today": .double(0), "earned_total": .double(0), "pending": .double(0)],
+        ]
+    }
+
+    func peersBody(now: Timestamp) -> JSON {
+        let list: [JSON] = peers.entries.map { e in
+            [
+                "id": .string(e.info.id.rawValue),
+                "address": .string(e.info.address),
+                "role": .string(Role(layers: e.info.layers, layerCount: objective.layerCount).rawValue),
+                "layers": .array(e.info.layers.map { .int($0) }),
+                "latency_ms": e.roundTrip.map { .double($0.milliseconds) } ?? .null,
+                "connected_since": .double(e.connectedSince.seconds),
+            ]
+        }
+        return ["peers": .array(list), "total": .int(list.count)]
+    }
+
+    func layersBody() -> JSON {
+        let count = objective.layerCount
+        let list: [JSON] = layers.map { index in
+            let type = index == 0 ? "embedding" : (index == count - 1 ? "lm_head" : "transformer")
+            return [
+                "index": .int(index),
+                "type": .string(type),
+                "memory_mb": .double(objective.layerMemoryMB),
+                "status": .string(isFetching ? "loading" : (isTraining ? "training" : "ready")),
+            ]
+        }
+        return ["layers": .array(list), "total_layers": .int(count), "my_layer_count": .int(layers.count)]
+    }
+}

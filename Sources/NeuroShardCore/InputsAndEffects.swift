@@ -1,0 +1,106 @@
+import Deterministic
+import Training
+
+/// Everything that can happen to a node. A shell turns the world (sockets, clocks, threads, or
+/// the simulator's event heap) into these.
+public enum Input: Sendable {
+    /// The node starts (or restarts from its durable state).
+    case start
+    case message(from: NodeID, PeerMessage)
+    case timer(TimerKind)
+    case api(APIRequest)
+    case computeFinished(jobID: UInt64, ComputeOutput)
+    /// The last `persist` effect could not be written (for example, the disk is full).
+    case persistFailed
+    /// Leave politely: tell the peers, stop training.
+    case shutdown
+}
+
+public enum TimerKind: Hashable, Sendable {
+    case heartbeat
+    /// Re-check the layer assignment (set with a random delay so that nodes do not move at once).
+    case rebalance
+    case syncTimeout(round: Int)
+    case checkpointTimeout(attempt: Int)
+}
+
+/// What a node asks its shell to do.
+public enum Effect: Sendable {
+    case send(to: String, PeerMessage)
+    case respond(requestID: UInt64, APIResponse)
+    case setTimer(TimerKind, after: TimeSpan)
+    case startCompute(ComputeJob)
+    case persist(DurableState)
+    case note(NodeNote)
+}
+
+/// Work for a compute thread. `run` depends only on what it captured, so the simulator may run
+/// it at once and deliver the result after `flops / speed` virtual seconds, while production runs
+/// it on a worker thread.
+public struct ComputeJob: Sendable {
+    public var id: UInt64
+    public var flops: Double
+    public var run: @Sendable () -> ComputeOutput
+}
+
+public enum ComputeOutput: Sendable {
+    case innerPhase(params: LayerParameters, optimizer: AdamW, report: TrainingReport)
+
+    public func digest(into h: inout StableHasher) {
+        switch self {
+        case .innerPhase(let params, _, let report):
+            params.digest(into: &h)
+            h.combine(report.meanLoss)
+        }
+    }
+}
+
+/// What survives a crash: written by `persist`, handed back at restart.
+public struct DurableState: Equatable, Sendable {
+    public var round: Int
+    public var completedRounds: Int
+    public var theta0: LayerParameters
+    public var outerVelocity: [[Float]]
+    public var knownPeers: [String]
+}
+
+/// Things worth telling an operator or a trace: the shells log them.
+public enum NodeNote: Equatable, Sendable {
+    case joined(via: NodeID)
+    case peerAdded(NodeID)
+    case peerDropped(NodeID, silentFor: TimeSpan)
+    case peerLeft(NodeID)
+    case layersChanged(from: Range<Int>, to: Range<Int>, role: Role)
+    case checkpointInstalled(layers: Range<Int>, from: NodeID, round: Int)
+    case roundCompleted(round: Int, loss: Double, contributors: Int, timedOut: Bool)
+    case deltaRejected(from: NodeID, reason: String)
+
+    public var kind: String {
+        switch self {
+        case .joined: "joined"
+        case .peerAdded: "peer_added"
+        case .peerDropped: "peer_dropped"
+        case .peerLeft: "peer_left"
+        case .layersChanged: "layers_changed"
+        case .checkpointInstalled: "checkpoint_installed"
+        case .roundCompleted: "round_completed"
+        case .deltaRejected: "delta_rejected"
+        }
+    }
+
+    public var text: String {
+        switch self {
+        case .joined(let via): "joined via \(via.short)"
+        case .peerAdded(let id): "peer \(id.short) added"
+        case .peerDropped(let id, let silent): "peer \(id.short) dropped after \(silent) silent"
+        case .peerLeft(let id): "peer \(id.short) left"
+        case .layersChanged(let from, let to, let role):
+            "layers \(from.lowerBound)..<\(from.upperBound) -> \(to.lowerBound)..<\(to.upperBound) (\(role.rawValue))"
+        case .checkpointInstalled(let layers, let from, let round):
+            "checkpoint of layers \(layers.lowerBound)..<\(layers.upperBound) from \(from.short) at round \(round)"
+        case .roundCompleted(let round, let loss, let n, let timedOut):
+            "round \(round) done: loss \(loss), \(n) contributors\(timedOut ? ", timed out" : "")"
+        case .deltaRejected(let from, let reason): "update from \(from.short) rejected: \(reason)"
+        }
+    }
+}

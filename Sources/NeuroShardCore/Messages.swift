@@ -1,0 +1,127 @@
+import Deterministic
+import Training
+
+/// What a node tells others about itself.
+public struct PeerInfo: Equatable, Sendable {
+    public var id: NodeID
+    public var address: String
+    public var layers: Range<Int>
+    /// How many layers it could hold (from its memory).
+    public var capacity: Int
+    /// The DiLoCo round it is in.
+    public var round: Int
+
+    public init(id: NodeID, address: String, layers: Range<Int>, capacity: Int, round: Int) {
+        self.id = id; self.address = address; self.layers = layers; self.capacity = capacity; self.round = round
+    }
+}
+
+/// A peer named second-hand in a heartbeat, with how long ago the sender last heard it
+/// (so that a dead peer stops being passed around once everyone's memory of it is old).
+public struct GossipEntry: Equatable, Sendable {
+    public var info: PeerInfo
+    public var age: TimeSpan
+}
+
+public struct Heartbeat: Equatable, Sendable {
+    public var info: PeerInfo
+    public var gossip: [GossipEntry]
+    /// The sender's clock when it sent this.
+    public var sentAt: Timestamp
+    /// The receiver's own `sentAt` from the last heartbeat the sender got from it, and how long
+    /// the sender held it: the receiver gets a round-trip time without extra messages.
+    public var echo: Timestamp?
+    public var held: TimeSpan
+}
+
+/// A pseudo-gradient for the layers both ends hold.
+public struct DeltaMessage: Equatable, Sendable {
+    public var round: Int
+    public var update: LayerParameters
+}
+
+/// Weights of some layers, answering a `checkpointRequest`.
+public struct CheckpointMessage: Equatable, Sendable {
+    public var round: Int
+    public var params: LayerParameters
+    public var velocity: [[Float]]
+}
+
+/// Messages between nodes. In the simulator they travel as values over virtual links; in
+/// production the shell maps them onto the gRPC service of `Protos/neuroshard.proto`.
+public enum PeerMessage: Equatable, Sendable {
+    case join(PeerInfo)
+    case welcome(PeerInfo, peers: [GossipEntry])
+    case heartbeat(Heartbeat)
+    case leave
+    case delta(DeltaMessage)
+    case checkpointRequest(layers: Range<Int>)
+    case checkpoint(CheckpointMessage)
+
+    public var kind: String {
+        switch self {
+        case .join: "join"
+        case .welcome: "welcome"
+        case .heartbeat: "heartbeat"
+        case .leave: "leave"
+        case .delta: "delta"
+        case .checkpointRequest: "checkpoint_request"
+        case .checkpoint: "checkpoint"
+        }
+    }
+
+    /// Bytes this message takes on the wire, as its protobuf encoding would: fixed headers plus
+    /// 4 bytes per float. Bandwidth and the bytes metrics use it.
+    public var wireSize: Int {
+        let header = 48, info = 80
+        switch self {
+        case .join: return header + info
+        case .welcome(_, let peers): return header + info * (1 + peers.count)
+        case .heartbeat(let hb): return header + info + (info + 8) * hb.gossip.count + 24
+        case .leave: return header
+        case .delta(let d): return header + 16 + d.update.layers.reduce(0) { $0 + 8 + 4 * $1.count }
+        case .checkpointRequest: return header + 8
+        case .checkpoint(let c):
+            return header + 16 + c.params.layers.reduce(0) { $0 + 8 + 4 * $1.count }
+                + c.velocity.reduce(0) { $0 + 4 * $1.count }
+        }
+    }
+
+    /// A short digest of the content for the trace (every float counts: a one-bit difference in
+    /// a pseudo-gradient changes the trace hash).
+    public func digest(into h: inout StableHasher) {
+        h.combine(kind)
+        switch self {
+        case .join(let info): info.digest(into: &h)
+        case .welcome(let info, let peers):
+            info.digest(into: &h)
+            for p in peers { p.info.digest(into: &h); h.combine(p.age.nanos) }
+        case .heartbeat(let hb):
+            hb.info.digest(into: &h)
+            for g in hb.gossip { g.info.digest(into: &h); h.combine(g.age.nanos) }
+            h.combine(hb.sentAt.nanos); h.combine(hb.echo?.nanos ?? -1); h.combine(hb.held.nanos)
+        case .leave: break
+        case .delta(let d):
+            h.combine(d.round); d.update.digest(into: &h)
+        case .checkpointRequest(let layers):
+            h.combine(layers.lowerBound); h.combine(layers.upperBound)
+        case .checkpoint(let c):
+            h.combine(c.round); c.params.digest(into: &h)
+            for v in c.velocity { h.combine(v) }
+        }
+    }
+}
+
+extension PeerInfo {
+    func digest(into h: inout StableHasher) {
+        h.combine(id.rawValue); h.combine(layers.lowerBound); h.combine(layers.upperBound)
+        h.combine(capacity); h.combine(round)
+    }
+}
+
+extension LayerParameters {
+    public func digest(into h: inout StableHasher) {
+        h.combine(range.lowerBound); h.combine(range.upperBound)
+        for layer in layers { h.combine(layer) }
+    }
+}

@@ -1,0 +1,79 @@
+import Deterministic
+import Training
+
+/// Everything a node is told at start; the same struct in both shells.
+public struct NodeConfig: Sendable {
+    public var id: NodeID
+    /// How peers reach this node (host:port in production, a node name in the simulator).
+    public var address: String
+    /// The operator's token: full rights on the HTTP API.
+    public var token: String
+    /// Read-only API keys.
+    public var apiKeys: [String]
+    public var seedPeers: [String]
+    public var memoryMB: Double
+    public var trainingEnabled: Bool
+    public var behaviour: Behaviour
+    /// Seeds this node's data shard; in the simulator it is the node's index.
+    public var dataShard: UInt64
+    public var membership: MembershipSettings
+    public var diloco: DiLoCoSettings
+    public var rateLimits: RateLimits
+    public var version: String
+
+    public init(id: NodeID, address: String, token: String, apiKeys: [String] = [], seedPeers: [String] = [],
+                memoryMB: Double = 8192, trainingEnabled: Bool = true, behaviour: Behaviour = .honest,
+                dataShard: UInt64 = 0, membership: MembershipSettings = .init(), diloco: DiLoCoSettings = .init(),
+                rateLimits: RateLimits = .standard, version: String = NeuroShardVersion.current) {
+        self.id = id; self.address = address; self.token = token; self.apiKeys = apiKeys
+        self.seedPeers = seedPeers; self.memoryMB = memoryMB; self.trainingEnabled = trainingEnabled
+        self.behaviour = behaviour; self.dataShard = dataShard; self.membership = membership
+        self.diloco = diloco; self.rateLimits = rateLimits; self.version = version
+    }
+}
+
+public enum NeuroShardVersion {
+    public static let current = "0.1.0"
+}
+
+/// Peer table and failure detection.
+public struct MembershipSettings: Equatable, Sendable {
+    /// A heartbeat goes to every peer in the table this often.
+    public var heartbeatInterval: TimeSpan
+    /// A peer not heard from for longer than this is dropped.
+    public var failureTimeout: TimeSpan
+    /// The table keeps at most this many peers (a partial view: large networks stay cheap).
+    public var maxPeers: Int
+    /// Peers named in each heartbeat, so that views mix and newcomers become known.
+    public var gossipSize: Int
+
+    public init(heartbeatInterval: TimeSpan = .seconds(2), failureTimeout: TimeSpan = .seconds(10),
+                maxPeers: Int = 32, gossipSize: Int = 3) {
+        self.heartbeatInterval = heartbeatInterval
+        self.failureTimeout = failureTimeout
+        self.maxPeers = maxPeers
+        self.gossipSize = gossipSize
+    }
+}
+
+/// DiLoCo (SPEC §6): H inner AdamW steps, then an outer Nesterov step on the aggregated
+/// pseudo-gradients of the peers holding the same layers.
+public struct DiLoCoSettings: Equatable, Sendable {
+    public var innerSteps: Int
+    public var inner: AdamW
+    public var outerLearningRate: Float
+    public var outerMomentum: Float
+    /// How long a node waits for its peers' pseudo-gradients before going on with those that came.
+    public var syncTimeout: TimeSpan
+    /// At most this many peers per layer group exchange with a node each round.
+    public var fanout: Int
+    public var aggregator: Aggregator
+
+    public init(innerSteps: Int = 500, inner: AdamW = AdamW(), outerLearningRate: Float = 0.7,
+                outerMomentum: Float = 0.9, syncTimeout: TimeSpan = .seconds(30), fanout: Int = 16,
+                aggregator: Aggregator = .mean) {
+        self.innerSteps = innerSteps; self.inner = inner
+        self.outerLearningRate = outerLearningRate; self.outerMomentum = outerMomentum
+        self.syncTimeout = syncTimeout; self.fanout = fanout; self.aggregator = aggregator
+    }
+}

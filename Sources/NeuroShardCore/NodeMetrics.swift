@@ -1,0 +1,36 @@
+import Deterministic
+
+/// Counters behind `/api/v1/metrics`, `/metrics` and the simulator's results. Only ever
+/// incremented by what happened; nothing here is a constant.
+public struct NodeMetrics: Equatable, Sendable {
+    public var messagesSent = 0
+    public var messagesReceived = 0
+    public var bytesSent = 0
+    public var bytesReceived = 0
+    public var innerSteps = 0
+    public var samples = 0
+    public var gradientsSubmitted = 0
+    public var gradientsAccepted = 0
+    public var gradientsRejected = 0
+    public var staleUpdates = 0
+    public var syncTimeouts = 0
+    public var peersDropped = 0
+    public var persistFailures = 0
+    public var apiRequests = 0
+    public var apiResponsesByStatus: [Int: Int] = [:]
+    public var computeBusy = TimeSpan.zero
+    public var inferenceRequests = 0
+    public var tokensGenerated = 0
+
+    public init() {}
+
+    mutating func sent(_ m: PeerMessage) {
+        messagesSent += 1
+        bytesSent += m.wireSize
+    }
+
+    mutating func received(_ m: PeerMessage) {
+        messagesReceived += 1
+        bytesReceived += m.wireSize
+    }
+}

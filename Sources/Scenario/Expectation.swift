@@ -1,0 +1,121 @@
+/// One `expect:` line: `metric op number`, or a bare metric that must be true (non-zero).
+public struct Expectation: Sendable, Equatable {
+    public enum Op: String, Sendable, CaseIterable {
+        case lessOrEqual = "<=", greaterOrEqual = ">=", equal = "==", notEqual = "!=", less = "<", greater = ">"
+
+        public func holds(_ a: Double, _ b: Double) -> Bool {
+            switch self {
+            case .less: a < b
+            case .lessOrEqual: a <= b
+            case .greater: a > b
+            case .greaterOrEqual: a >= b
+            case .equal: a == b
+            case .notEqual: a != b
+            }
+        }
+    }
+
+    public var text: String
+    public var metric: String
+    /// nil for a bare boolean metric.
+    public var op: Op?
+    public var value: Double
+
+    public func holds(_ actual: Double) -> Bool {
+        guard actual.isFinite || op == nil else { return false }
+        guard let op else { return actual != 0 }
+        return op.holds(actual, value)
+    }
+
+    /// Parses one line; the error says what is wrong with it.
+    public static func parse(_ text: String) throws(ExpectationError) -> Expectation {
+        let trimmed = text.trimmingSpaces
+        guard !trimmed.isEmpty else { throw ExpectationError("empty expectation") }
+        for op in Op.allCases {
+            guard let r = trimmed.range(of: op.rawValue) else { continue }
+            let metric = String(trimmed[..<r.lowerBound]).trimmingSpaces
+            let number = String(trimmed[r.upperBound...]).trimmingSpaces
+            try MetricCatalog.validate(metric)
+            guard let value = Double(number), value.isFinite else {
+                throw ExpectationError("'\(number)' is not a number (in '\(trimmed)')")
+            }
+            return Expectation(text: trimmed, metric: metric, op: op, value: value)
+        }
+        try MetricCatalog.validate(trimmed)
+        guard MetricCatalog.booleans.contains(trimmed) else {
+            throw ExpectationError("'\(trimmed)' needs a comparison, e.g. '\(trimmed) >= 1' (only \(MetricCatalog.booleans.joined(separator: ", ")) stand alone)")
+        }
+        return Expectation(text: trimmed, metric: trimmed, op: nil, value: 1)
+    }
+}
+
+public struct ExpectationError: Error, Equatable, CustomStringConvertible {
+    public var description: String
+    init(_ d: String) { description = d }
+}
+
+/// The metrics a run reports and expectations may name.
+public enum MetricCatalog {
+    public static let names: [String: String] = [
+        "final_loss": "mean loss of the live training nodes at the end",
+        "initial_loss": "loss of the genesis weights",
+        "outer_rounds": "most DiLoCo rounds completed by a live node",
+        "min_outer_rounds": "fewest DiLoCo rounds completed by a live training node",
+        "all_layers_covered": "1 when every layer is held by a live node at the end",
+        "uncovered_seconds": "virtual seconds some layer had no live holder, after first full coverage",
+        "live_nodes": "nodes running at the end",
+        "nodes": "nodes in the scenario",
+        "events": "events processed",
+        "messages": "messages sent",
+        "bytes": "bytes sent",
+        "messages_dropped": "messages lost to loss, partitions or dead receivers",
+        "messages_duplicated": "messages delivered twice",
+        "faults_fired": "faults applied",
+        "peers.min": "smallest peer table of a live node at the end",
+        "peers.mean": "mean peer table size of live nodes at the end",
+        "peers_dropped": "peers dropped by failure detection, summed over nodes",
+        "detection_seconds.max": "longest time from a crash until the last peer dropped that node",
+        "sync_timeouts": "DiLoCo rounds that ended on the timeout",
+        "gradients_rejected": "peer updates rejected as malformed",
+        "stale_updates": "peer updates that arrived too late",
+        "persist_failures": "durable writes that failed",
+        "virtual_seconds": "virtual time simulated",
+        "http.total": "client calls answered",
+        "http.2xx": "client calls answered 2xx",
+        "http.4xx": "client calls answered 4xx",
+        "http.5xx": "client calls answered 5xx",
+    ]
+    public static let booleans = ["all_layers_covered"]
+
+    /// `http.NNN` names any status code.
+    public static func validate(_ metric: String) throws(ExpectationError) {
+        if names[metric] != nil { return }
+        if metric.hasPrefix("http."), let code = Int(metric.dropFirst(5)), (100...599).contains(code) { return }
+        let suggestion = names.keys.sorted().min { editDistance($0, metric) < editDistance($1, metric) }
+        throw ExpectationError("unknown metric '\(metric)'" + (suggestion.map { " (did you mean '\($0)'?)" } ?? ""))
+    }
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var prev = row[0]
+        row[0] = i
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            let cur = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+            prev = cur
+        }
+    }
+    return row[b.count]
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

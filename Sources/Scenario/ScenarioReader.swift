@@ -1,0 +1,362 @@
+import Deterministic
+import Foundation
+import NeuroShardCore
+import Training
+import Yams
+
+/// Reads a scenario file (the format is documented in the README's "Scenario files").
+public enum ScenarioReader {
+    public static func load(path: String) throws(ScenarioError) -> Scenario {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ScenarioError(file: path, line: 0, column: 0, message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ScenarioError(file: path, line: 0, column: 0, message: "the file is not UTF-8 text")
+        }
+        let base = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return try parse(text, file: path, defaultName: base)
+    }
+
+    public static func parse(_ text: String, file: String, defaultName: String = "scenario") throws(ScenarioError) -> Scenario {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ScenarioError(file: file, line: 0, column: 0, message: "the file is empty")
+            }
+            root = node
+        } catch let e as ScenarioError {
+            throw e
+        } catch let e as YamlError {
+            throw yamlError(e, file: file)
+        } catch {
+            throw ScenarioError(file: file, line: 0, column: 0, message: "\(error)")
+        }
+        return try read(YAMLValue(node: root, path: "", file: file), defaultName: defaultName)
+    }
+
+    private static func yamlError(_ e: YamlError, file: String) -> ScenarioError {
+        switch e {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let prefix = context.map { "\($0.text) " } ?? ""
+            return ScenarioError(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(prefix)\(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ScenarioError(file: file, line: context.mark.line, column: context.mark.column,
+                                 message: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))")
+        default:
+            let first = "\(e)".split(separator: "\n").first.map(String.init) ?? "\(e)"
+            return ScenarioError(file: file, line: 0, column: 0, message: "YAML: \(first)")
+        }
+    }
+
+    private static func read(_ rootValue: YAMLValue, defaultName: String) throws(ScenarioError) -> Scenario {
+        let root = try rootValue.map()
+        _ = root.optional("description")
+        let name = try root.optional("name")?.string() ?? defaultName
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }), !name.isEmpty else {
+            throw root.value.error("name may use letters, digits, '-', '_' and '.' only (it names the results folder)")
+        }
+        let seedValue = try root.required("seed")
+        guard let seed = UInt64(try seedValue.string()) else { throw seedValue.error("seed must be a whole number ≥ 0") }
+        let durationValue = try root.required("duration")
+        let duration = try durationValue.parsed("duration (e.g. 10m, 30s, 1h)", Quantity.duration)
+        guard duration > .zero else { throw durationValue.error("duration must be positive") }
+
+        let objective = try readModel(root.optional("model"))
+        let groups = try readGroups(try root.required("nodes"))
+        let total = groups.reduce(0) { $0 + $1.count }
+        let bootstrap = try root.optional("bootstrap")?.int(in: 1...max(1, total)) ?? 1
+        let network = try readNetwork(root.optional("network"))
+        let membership = try readMembership(root.optional("membership"))
+        let diloco = try readDiLoCo(root.optional("diloco"))
+        let metricsInterval = try root.optional("metrics_interval")?.parsed("duration", Quantity.duration) ?? .seconds(10)
+        guard metricsInterval > .zero else { throw root.value.error("metrics_interval must be positive") }
+        let trace: TraceLevel
+        if let t = root.optional("trace") {
+            guard let level = TraceLevel(rawValue: try t.string()) else { throw t.error("trace must be full or summary") }
+            trace = level
+        } else {
+            trace = total > 200 ? .summary : .full
+        }
+        var scenario = Scenario(name: name, seed: seed, duration: duration, objective: objective, groups: groups,
+                                bootstrap: bootstrap, network: network, membership: membership, diloco: diloco,
+                                faults: [], load: [], expectations: [], metricsInterval: metricsInterval, trace: trace)
+        if let f = root.optional("faults") { scenario.faults = try readFaults(f, scenario: scenario) }
+        if let l = root.optional("load") { scenario.load = try readLoad(l, scenario: scenario) }
+        if let e = root.optional("expect") {
+            scenario.expectations = try e.list().map { item throws(ScenarioError) in
+                let text = try item.string()
+                do throws(ExpectationError) { return try Expectation.parse(text) } catch { throw item.error(error.description) }
+            }
+        }
+        try root.finish()
+        return scenario
+    }
+
+    private static func readModel(_ value: YAMLValue?) throws(ScenarioError) -> QuadraticSpec {
+        var spec = QuadraticSpec()
+        guard let value else { return spec }
+        let m = try value.map()
+        if let o = m.optional("objective"), try o.string() != "quadratic" {
+            throw o.error("model.objective '\(try o.string())' is not available yet (known: quadratic)")
+        }
+        if let v = m.optional("layers") { spec.layers = try v.int(in: 1...10_000) }
+        if let v = m.optional("dim") { spec.dimension = try v.int(in: 1...1_000_000) }
+        if let v = m.optional("condition") { spec.conditionNumber = try v.double(in: 1...1e9) }
+        if let v = m.optional("noise") { spec.noise = try v.double(in: 0...1e6) }
+        if let v = m.optional("skew") { spec.skew = try v.double(in: 0...1e6) }
+        if let v = m.optional("init_distance") { spec.initialDistance = try v.double(in: 0...1e6) }
+        if let v = m.optional("layer_memory") { spec.layerMemoryMB = try v.parsed("memory size (e.g. 100mb)", Quantity.memoryMB) }
+        if let v = m.optional("step_gflop") { spec.stepGFLOP = try v.double(in: 0...1e9) }
+        try m.finish()
+        return spec
+    }
+
+    private static func readGroups(_ value: YAMLValue) throws(ScenarioError) -> [NodeGroup] {
+        let items = try value.list()
+        guard !items.isEmpty else { throw value.error("nodes needs at least one group") }
+        var groups: [NodeGroup] = []
+        for item in items {
+            let m = try item.map()
+            let nameValue = try m.required("group")
+            let name = try nameValue.string()
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+                throw nameValue.error("group names use letters, digits, '-' and '_'")
+            }
+            guard !groups.contains(where: { $0.name == name }) else { throw nameValue.error("group '\(name)' is defined twice") }
+            let count = try m.optional("count")?.int(in: 1...1_000_000) ?? 1
+            let memory = try m.optional("memory")?.parsed("memory size (e.g. 8gb)", Quantity.memoryMB) ?? 8192
+            let flops = try m.optional("speed")?.parsed("speed (e.g. 50gflops)", Quantity.flops) ?? 50e9
+            var link = LinkSpec(upMbps: 100, downMbps: 100, extraLatency: .zero)
+            if let l = m.optional("link") {
+                let lm = try l.map()
+                if let b = lm.optional("bandwidth") { let v = try b.parsed("bandwidth (e.g. 100mbps)", Quantity.bandwidthMbps); link.upMbps = v; link.downMbps = v }
+                if let b = lm.optional("up") { link.upMbps = try b.parsed("bandwidth (e.g. 100mbps)", Quantity.bandwidthMbps) }
+                if let b = lm.optional("down") { link.downMbps = try b.parsed("bandwidth (e.g. 100mbps)", Quantity.bandwidthMbps) }
+                if let d = lm.optional("latency") { link.extraLatency = try d.parsed("duration", Quantity.duration) }
+                try lm.finish()
+            }
+            let behaviour = try m.optional("behaviour").map { v throws(ScenarioError) in try readBehaviour(v) } ?? .honest
+            let training = try m.optional("training")?.bool() ?? true
+            let joinAt = try m.optional("join_at")?.parsed("duration", Quantity.duration) ?? .zero
+            let joinSpread = try m.optional("join_over")?.parsed("duration", Quantity.duration) ?? .zero
+            try m.finish()
+            groups.append(NodeGroup(name: name, count: count, memoryMB: memory, flops: flops, link: link,
+                                    behaviour: behaviour, training: training, joinAt: joinAt, joinSpread: joinSpread))
+        }
+        return groups
+    }
+
+    private static func readBehaviour(_ value: YAMLValue) throws(ScenarioError) -> Behaviour {
+        var kind: String
+        var params: YAMLMap? = nil
+        if value.isMap {
+            let m = try value.map()
+            kind = try m.required("type").string()
+            params = m
+        } else {
+            kind = try value.string()
+        }
+        kind = kind.replacingOccurrences(of: "-", with: "_")
+        let result: Behaviour
+        switch kind {
+        case "honest": result = .honest
+        case "silent": result = .silent
+        case "free_rider": result = .freeRider
+        case "sign_flip": result = .signFlip(scale: Float(try params?.optional("scale")?.double(in: 0...1e9) ?? 1))
+        case "gaussian": result = .gaussian(sigma: try params?.optional("sigma")?.double(in: 0...1e9) ?? 1)
+        default:
+            throw value.error("unknown behaviour '\(kind)' (known: \(Behaviour.names.joined(separator: ", ")))")
+        }
+        try params?.finish()
+        return result
+    }
+
+    private static func readLatency(_ value: YAMLValue) throws(ScenarioError) -> LatencyModel {
+        guard value.isMap else { return .constant(try value.parsed("duration", Quantity.duration)) }
+        let m = try value.map()
+        let dist = try m.required("dist").string()
+        func duration(_ key: String) throws(ScenarioError) -> TimeSpan {
+            try m.required(key).parsed("duration", Quantity.duration)
+        }
+        let model: LatencyModel
+        switch dist {
+        case "constant": model = .constant(try duration("value"))
+        case "uniform":
+            let lo = try duration("min"), hi = try duration("max")
+            guard lo <= hi else { throw value.error("latency min must not exceed max") }
+            model = .uniform(min: lo, max: hi)
+        case "exponential":
+            let mean = try duration("mean")
+            let lo = try m.optional("min")?.parsed("duration", Quantity.duration) ?? .zero
+            guard lo <= mean else { throw value.error("latency min must not exceed mean") }
+            model = .exponential(mean: mean, min: lo)
+        case "lognormal": model = .lognormal(median: try duration("median"), sigma: try m.required("sigma").double(in: 0...10))
+        default: throw value.error("unknown latency dist '\(dist)' (known: constant, uniform, exponential, lognormal)")
+        }
+        try m.finish()
+        return model
+    }
+
+    private static func readNetwork(_ value: YAMLValue?) throws(ScenarioError) -> NetworkSpec {
+        var spec = NetworkSpec()
+        guard let value else { return spec }
+        let m = try value.map()
+        if let v = m.optional("latency") { spec.latency = try readLatency(v) }
+        if let v = m.optional("loss") { spec.loss = try v.double(in: 0...1) }
+        if let v = m.optional("duplicate") { spec.duplicate = try v.double(in: 0...1) }
+        if let v = m.optional("reorder") { spec.reorder = try v.double(in: 0...1) }
+        if let v = m.optional("reorder_window") { spec.reorderWindow = try v.parsed("duration", Quantity.duration) }
+        try m.finish()
+        return spec
+    }
+
+    private static func readMembership(_ value: YAMLValue?) throws(ScenarioError) -> MembershipSettings {
+        var s = MembershipSettings()
+        guard let value else { return s }
+        let m = try value.map()
+        if let v = m.optional("heartbeat") { s.heartbeatInterval = try v.parsed("duration", Quantity.duration) }
+        if let v = m.optional("failure_timeout") { s.failureTimeout = try v.parsed("duration", Quantity.duration) }
+        if let v = m.optional("max_peers") { s.maxPeers = try v.int(in: 1...100_000) }
+        if let v = m.optional("gossip") { s.gossipSize = try v.int(in: 0...1000) }
+        guard s.heartbeatInterval > .zero else { throw value.error("membership.heartbeat must be positive") }
+        guard s.failureTimeout > s.heartbeatInterval else {
+            throw value.error("membership.failure_timeout must be longer than the heartbeat")
+        }
+        try m.finish()
+        return s
+    }
+
+    private static func readDiLoCo(_ value: YAMLValue?) throws(ScenarioError) -> DiLoCoSettings {
+        var s = DiLoCoSettings()
+        guard let value else { return s }
+        let m = try value.map()
+        if let v = m.optional("inner_steps") { s.innerSteps = try v.int(in: 1...1_000_000) }
+        if let v = m.optional("inner_lr") { s.inner.learningRate = Float(try v.double(in: 0...100)) }
+        if let v = m.optional("weight_decay") { s.inner.weightDecay = Float(try v.double(in: 0...100)) }
+        if let v = m.optional("clip") { s.inner.clipNorm = Float(try v.double(in: 0...1e9)) }
+        if let v = m.optional("beta1") { s.inner.beta1 = Float(try v.double(in: 0...0.999999)) }
+        if let v = m.optional("beta2") { s.inner.beta2 = Float(try v.double(in: 0...0.999999)) }
+        if let v = m.optional("outer_lr") { s.outerLearningRate = Float(try v.double(in: 0...100)) }
+        if let v = m.optional("outer_momentum") { s.outerMomentum = Float(try v.double(in: 0...0.999999)) }
+        if let v = m.optional("sync_timeout") { s.syncTimeout = try v.parsed("duration", Quantity.duration) }
+        if let v = m.optional("fanout") { s.fanout = try v.int(in: 1...100_000) }
+        if let v = m.optional("aggregator") {
+            let name = try v.string()
+            switch name {
+            case "mean": s.aggregator = .mean
+            case "median": s.aggregator = .median
+            case "trimmed_mean": s.aggregator = .trimmedMean(beta: try m.optional("trim")?.double(in: 0...0.5) ?? 0.1)
+            default: throw v.error("unknown aggregator '\(name)' (known: \(Aggregator.names.joined(separator: ", ")))")
+            }
+        }
+        _ = m.optional("trim")
+        try m.finish()
+        return s
+    }
+
+    static func readSelector(_ value: YAMLValue, scenario: Scenario) throws(ScenarioError) -> NodeSelector {
+        let text = try value.string().replacingSpaces
+        var selector: NodeSelector
+        if let open = text.firstIndex(of: "["), text.hasSuffix("]") {
+            let group = String(text[..<open])
+            let inside = text[text.index(after: open)..<text.index(before: text.endIndex)]
+            let parts = inside.components(separatedBy: "..")
+            guard (1...2).contains(parts.count), let lo = Int(parts[0]), let hi = Int(parts.last!), lo <= hi, lo >= 0 else {
+                throw value.error("'\(text)' is not a node selector (use group, group[3] or group[0..2])")
+            }
+            selector = NodeSelector(group: group, indices: lo..<(hi + 1))
+        } else {
+            selector = NodeSelector(group: text, indices: nil)
+        }
+        guard let group = scenario.groups.first(where: { $0.name == selector.group }) else {
+            throw value.error("no node group named '\(selector.group)' (groups: \(scenario.groups.map(\.name).joined(separator: ", ")))")
+        }
+        if let r = selector.indices, r.upperBound > group.count {
+            throw value.error("\(selector) is out of range: group '\(group.name)' has \(group.count) node(s), numbered from 0")
+        }
+        return selector
+    }
+
+    private static func readFaults(_ value: YAMLValue, scenario: Scenario) throws(ScenarioError) -> [FaultSpec] {
+        let kinds = ["crash", "restart", "pause", "resume", "leave", "partition", "heal", "clock_skew", "disk_full", "disk_ok"]
+        var faults: [FaultSpec] = []
+        for item in try value.list() {
+            let m = try item.map()
+            let atValue = try m.required("at")
+            let at = try atValue.parsed("duration", Quantity.duration)
+            guard at <= scenario.duration else { throw atValue.error("fault at \(at) is after the end of the run (\(scenario.duration))") }
+            let present = m.keys.filter { kinds.contains($0) }
+            guard present.count == 1, let kindName = present.first else {
+                throw item.error("each fault names exactly one of: \(kinds.joined(separator: ", "))")
+            }
+            let v = try m.required(kindName)
+            func sel() throws(ScenarioError) -> NodeSelector { try readSelector(v, scenario: scenario) }
+            let kind: FaultKind
+            switch kindName {
+            case "crash": kind = .crash(try sel())
+            case "restart": kind = .restart(try sel())
+            case "pause": kind = .pause(try sel(), duration: try m.optional("for")?.parsed("duration", Quantity.duration))
+            case "resume": kind = .resume(try sel())
+            case "leave": kind = .leave(try sel())
+            case "heal": kind = .heal
+            case "disk_full": kind = .diskFull(try sel(), full: true)
+            case "disk_ok": kind = .diskFull(try sel(), full: false)
+            case "partition":
+                let sides = try v.list()
+                guard sides.count == 2 else { throw v.error("partition takes two sides: [[a, b], [c]]") }
+                func side(_ s: YAMLValue) throws(ScenarioError) -> [NodeSelector] {
+                    if case .sequence = s.node { return try s.list().map { x throws(ScenarioError) in try readSelector(x, scenario: scenario) } }
+                    return [try readSelector(s, scenario: scenario)]
+                }
+                kind = .partition(try side(sides[0]), try side(sides[1]), oneWay: try m.optional("one_way")?.bool() ?? false)
+            case "clock_skew":
+                let c = try v.map()
+                let node = try readSelector(try c.required("node"), scenario: scenario)
+                let offsetText = try c.optional("offset")?.string() ?? "0s"
+                let negative = offsetText.hasPrefix("-")
+                guard let magnitude = Quantity.duration(negative ? String(offsetText.dropFirst()) : offsetText) else {
+                    throw v.error("clock_skew.offset '\(offsetText)' is not a duration")
+                }
+                let drift = try c.optional("drift_ppm")?.double(in: -500_000...500_000) ?? 0
+                try c.finish()
+                kind = .clockSkew(node, offset: negative ? .zero - magnitude : magnitude, driftPPM: drift)
+            default: preconditionFailure("kinds list and switch disagree")
+            }
+            _ = m.optional("for"); _ = m.optional("one_way")
+            try m.finish()
+            faults.append(FaultSpec(at: at, kind: kind, line: item.line))
+        }
+        return faults
+    }
+
+    private static func readLoad(_ value: YAMLValue, scenario: Scenario) throws(ScenarioError) -> [LoadSpec] {
+        var loads: [LoadSpec] = []
+        for item in try value.list() {
+            let m = try item.map()
+            let targets = try readSelector(try m.required("target"), scenario: scenario)
+            let endpointValue = try m.required("endpoint")
+            let endpoint = try endpointValue.string()
+            let path = endpoint.hasPrefix("/") ? endpoint : "/api/v1/\(endpoint)"
+            let method = try m.optional("method")?.string().uppercased() ?? "GET"
+            let perMinute = try m.required("per_minute").double(in: 0.001...10_000_000)
+            let credential: LoadSpec.Credential
+            if let a = m.optional("auth") {
+                guard let c = LoadSpec.Credential(rawValue: try a.string()) else {
+                    throw a.error("auth must be one of: \(LoadSpec.Credential.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                credential = c
+            } else {
+                credential = .owner
+            }
+            let from = try m.optional("from")?.parsed("duration", Quantity.duration) ?? .zero
+            let until = try m.optional("until")?.parsed("duration", Quantity.duration)
+            if let u = until, u <= from { throw item.error("load 'until' must come after 'from'") }
+            let poisson = try m.optional("poisson")?.bool() ?? false
+            try m.finish()
+            loads.append(LoadSpec(targets: targets, method: method, path: path, perMinute: perMinute,
+                                  credential: credential, from: from, until: until, poisson: poisson))
+        }
+        return loads
+    }
+}

@@ -1,0 +1,114 @@
+/// AdamW, the inner optimizer (decoupled weight decay, global-norm gradient clipping).
+/// Each node keeps its own moments across DiLoCo rounds.
+public struct AdamW: Equatable, Sendable {
+    public var learningRate: Float
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    public var weightDecay: Float
+    /// Clip the global gradient norm to this value; 0 disables clipping.
+    public var clipNorm: Float
+    public private(set) var stepCount: Int = 0
+    private var m: [[Float]] = []
+    private var v: [[Float]] = []
+
+    public init(learningRate: Float = 1e-4, beta1: Float = 0.9, beta2: Float = 0.95,
+                epsilon: Float = 1e-8, weightDecay: Float = 0.1, clipNorm: Float = 1.0) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.clipNorm = clipNorm
+    }
+
+    /// Forget the moments (used when a node's layers change).
+    public mutating func reset() { m = []; v = []; stepCount = 0 }
+
+    public mutating func step(_ params: inout LayerParameters, gradients: [[Float]]) {
+        precondition(gradients.count == params.layers.count, "one gradient per layer")
+        if m.count != gradients.count {
+            m = gradients.map { [Float](repeating: 0, count: $0.count) }
+            v = m
+        }
+        stepCount += 1
+        var scale: Float = 1
+        if clipNorm > 0 {
+            var sq = 0.0
+            for g in gradients { for x in g { sq += Double(x) * Double(x) } }
+            let norm = Float(sq.squareRoot())
+            if norm > clipNorm { scale = clipNorm / norm }
+        }
+        let t = Float(stepCount)
+        let c1 = 1 - pow(beta1, t), c2 = 1 - pow(beta2, t)
+        let lr = learningRate, wd = weightDecay, b1 = beta1, b2 = beta2, eps = epsilon
+        for i in gradients.indices {
+            let g = gradients[i]
+            params.layers[i].withUnsafeMutableBufferPointer { p in
+                m[i].withUnsafeMutableBufferPointer { m in
+                    v[i].withUnsafeMutableBufferPointer { v in
+                        for j in p.indices {
+                            let gj = g[j] * scale
+                            m[j] = b1 * m[j] + (1 - b1) * gj
+                            v[j] = b2 * v[j] + (1 - b2) * gj * gj
+                            let update = (m[j] / c1) / ((v[j] / c2).squareRoot() + eps)
+                            p[j] -= lr * (update + wd * p[j])
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+private func pow(_ base: Float, _ exponent: Float) -> Float {
+    // Integer exponents only (step counts); a loop keeps the result bit-exact everywhere.
+    var result: Float = 1
+    var b = base
+    var e = Int(exponent)
+    while e > 0 {
+        if e & 1 == 1 { result *= b }
+        b *= b
+        e >>= 1
+    }
+    return result
+}
+
+/// The DiLoCo outer optimizer: SGD with Nesterov momentum applied to the aggregated
+/// pseudo-gradient, from θ₀ (PyTorch's formulation: v ← μv + Δ; θ₀ ← θ₀ − lr·(Δ + μv)).
+public struct NesterovSGD: Equatable, Sendable {
+    public var learningRate: Float
+    public var momentum: Float
+    public private(set) var velocity: [[Float]] = []
+
+    public init(learningRate: Float = 0.7, momentum: Float = 0.9) {
+        self.learningRate = learningRate
+        self.momentum = momentum
+    }
+
+    public init(learningRate: Float, momentum: Float, velocity: [[Float]]) {
+        self.init(learningRate: learningRate, momentum: momentum)
+        self.velocity = velocity
+    }
+
+    public mutating func reset() { velocity = [] }
+
+    public mutating func step(_ params: inout LayerParameters, pseudoGradient delta: LayerParameters) {
+        precondition(delta.range == params.range, "ranges differ")
+        if velocity.count != delta.layers.count {
+            velocity = delta.layers.map { [Float](repeating: 0, count: $0.count) }
+        }
+        let mu = momentum, lr = learningRate
+        for i in delta.layers.indices {
+            let d = delta.layers[i]
+            params.layers[i].withUnsafeMutableBufferPointer { p in
+                velocity[i].withUnsafeMutableBufferPointer { v in
+                    for j in p.indices {
+                        v[j] = mu * v[j] + d[j]
+                        p[j] -= lr * (d[j] + mu * v[j])
+                    }
+                }
+            }
+        }
+    }
+}
