@@ -73,7 +73,7 @@ public enum NodeNote: Equatable, Sendable {
     case layersChanged(from: Range<Int>, to: Range<Int>, role: Role)
     case checkpointInstalled(layers: Range<Int>, from: NodeID, round: Int)
     case roundCompleted(round: Int, loss: Double, contributors: Int, timedOut: Bool)
-    case deltaRejected(from: NodeID, reason: String)
+    case updateRejected(from: NodeID, reason: String)
 
     public var kind: String {
         switch self {
@@ -84,7 +84,7 @@ public enum NodeNote: Equatable, Sendable {
         case .layersChanged: "layers_changed"
         case .checkpointInstalled: "checkpoint_installed"
         case .roundCompleted: "round_completed"
-        case .deltaRejected: "delta_rejected"
+        case .updateRejected: "update_rejected"
         }
     }
 
@@ -100,7 +100,7 @@ public enum NodeNote: Equatable, Sendable {
             "checkpoint of layers \(layers.lowerBound)..<\(layers.upperBound) from \(from.short) at round \(round)"
         case .roundCompleted(let round, let loss, let n, let timedOut):
             "round \(round) done: loss \(loss), \(n) contributors\(timedOut ? ", timed out" : "")"
-        case .deltaRejected(let from, let reason): "update from \(from.short) rejected: \(reason)"
+        case .updateRejected(let from, let reason): "update from \(from.short) rejected: \(reason)"
         }
     }
 }

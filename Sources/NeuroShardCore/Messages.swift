@@ -34,10 +34,13 @@ public struct Heartbeat: Equatable, Sendable {
     public var held: TimeSpan
 }
 
-/// A pseudo-gradient for the layers both ends hold.
-public struct DeltaMessage: Equatable, Sendable {
+/// A node's share of a DiLoCo round, for the layers both ends hold: its weights after the inner
+/// steps, θ = θ₀ − Δ. A receiver whose θ₀ is the sender's reads exactly the sender's Δ from it
+/// (θ₀ − θ); a receiver whose θ₀ drifted (a round it aggregated without some peer) reads Δ plus
+/// the drift, so the outer step pulls the replicas back together instead of letting them part.
+public struct RoundUpdate: Equatable, Sendable {
     public var round: Int
-    public var update: LayerParameters
+    public var weights: LayerParameters
 }
 
 /// Weights of some layers, answering a `checkpointRequest`.
@@ -54,7 +57,7 @@ public enum PeerMessage: Equatable, Sendable {
     case welcome(PeerInfo, peers: [GossipEntry])
     case heartbeat(Heartbeat)
     case leave
-    case delta(DeltaMessage)
+    case update(RoundUpdate)
     case checkpointRequest(layers: Range<Int>)
     case checkpoint(CheckpointMessage)
 
@@ -64,7 +67,7 @@ public enum PeerMessage: Equatable, Sendable {
         case .welcome: "welcome"
         case .heartbeat: "heartbeat"
         case .leave: "leave"
-        case .delta: "delta"
+        case .update: "update"
         case .checkpointRequest: "checkpoint_request"
         case .checkpoint: "checkpoint"
         }
@@ -79,7 +82,7 @@ public enum PeerMessage: Equatable, Sendable {
         case .welcome(_, let peers): return header + info * (1 + peers.count)
         case .heartbeat(let hb): return header + info + (info + 8) * hb.gossip.count + 24
         case .leave: return header
-        case .delta(let d): return header + 16 + d.update.layers.reduce(0) { $0 + 8 + 4 * $1.count }
+        case .update(let u): return header + 16 + u.weights.layers.reduce(0) { $0 + 8 + 4 * $1.count }
         case .checkpointRequest: return header + 8
         case .checkpoint(let c):
             return header + 16 + c.params.layers.reduce(0) { $0 + 8 + 4 * $1.count }
@@ -101,8 +104,8 @@ public enum PeerMessage: Equatable, Sendable {
             for g in hb.gossip { g.info.digest(into: &h); h.combine(g.age.nanos) }
             h.combine(hb.sentAt.nanos); h.combine(hb.echo?.nanos ?? -1); h.combine(hb.held.nanos)
         case .leave: break
-        case .delta(let d):
-            h.combine(d.round); d.update.digest(into: &h)
+        case .update(let u):
+            h.combine(u.round); u.weights.digest(into: &h)
         case .checkpointRequest(let layers):
             h.combine(layers.lowerBound); h.combine(layers.upperBound)
         case .checkpoint(let c):

@@ -84,6 +84,7 @@ public enum MetricCatalog {
         "http.2xx": "client calls answered 2xx",
         "http.4xx": "client calls answered 4xx",
         "http.5xx": "client calls answered 5xx",
+        "http.unreachable": "client calls that found their node down",
     ]
     public static let booleans = ["all_layers_covered"]
 

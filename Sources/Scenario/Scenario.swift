@@ -20,6 +20,8 @@ public struct Scenario: Sendable {
     public var expectations: [Expectation]
     public var metricsInterval: TimeSpan
     public var trace: TraceLevel
+    /// Stable hash of the file's text: tells apart two versions of "the same" scenario.
+    public var sourceHash: String = ""
 
     public var nodeCount: Int { groups.reduce(0) { $0 + $1.count } }
 

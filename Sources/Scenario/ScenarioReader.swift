@@ -31,7 +31,9 @@ public enum ScenarioReader {
         } catch {
             throw ScenarioError(file: file, line: 0, column: 0, message: "\(error)")
         }
-        return try read(YAMLValue(node: root, path: "", file: file), defaultName: defaultName)
+        var scenario = try read(YAMLValue(node: root, path: "", file: file), defaultName: defaultName)
+        scenario.sourceHash = StableHasher.hash(text).hex16
+        return scenario
     }
 
     private static func yamlError(_ e: YamlError, file: String) -> ScenarioError {

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Scenario
+import Simulator
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one scenario deterministically and write its results.",
+        discussion: "Results go to <out>/<scenario>/<seed>/: summary.json, metrics.csv, trace.log. "
+            + "Exit status 0 when every expectation holds, 1 when one fails, 2 for a bad file or flag.")
+
+    @Argument(help: "The scenario file (YAML).")
+    var file: String
+
+    @Option(help: "Seed to use instead of the file's.")
+    var seed: UInt64?
+
+    @Option(help: "Results root folder.")
+    var out: String = "Results"
+
+    @Flag(help: "Print only the final one-line result.")
+    var quiet = false
+
+    func run() throws {
+        var scenario: Scenario
+        do {
+            scenario = try ScenarioReader.load(path: file)
+        } catch {
+            throw fail(error.description)
+        }
+        if let seed { scenario.seed = seed }
+        let directory = RunResult.directory(root: out, scenario: scenario.name, seed: scenario.seed)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw fail("cannot create \(directory): \(error.localizedDescription)")
+        }
+        let simulation: Simulation
+        do {
+            simulation = try Simulation(scenario: scenario, tracePath: directory + "/trace.log")
+        } catch {
+            throw fail("cannot write \(directory)/trace.log: \(error.localizedDescription)")
+        }
+        let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+        simulation.progress = { progress.update($0) }
+        let result = simulation.run()
+        progress.clear()
+        do {
+            try result.write(to: directory, scenarioHash: scenario.sourceHash)
+        } catch {
+            throw fail("cannot write results to \(directory): \(error.localizedDescription)")
+        }
+        if quiet {
+            print("\(scenario.name) seed \(scenario.seed): \(result.passed ? "passed" : "FAILED") trace \(result.traceHash)")
+        } else {
+            print(Report.summary(result, scenario: scenario, directory: directory))
+        }
+        if !result.passed { throw ExitCode(1) }
+    }
+}
+
+/// The live line on a terminal: virtual time, share done, events per second.
+final class ProgressLine {
+    private let enabled: Bool
+    private let clock = ContinuousClock()
+    private let started: ContinuousClock.Instant
+    private var lastPrint: ContinuousClock.Instant
+
+    init(enabled: Bool) {
+        self.enabled = enabled
+        started = clock.now
+        lastPrint = started
+    }
+
+    func update(_ sim: Simulation) {
+        guard enabled else { return }
+        let now = clock.now
+        guard now - lastPrint > .milliseconds(250) else { return }
+        lastPrint = now
+        let wall = Double((now - started).components.seconds) + Double((now - started).components.attoseconds) * 1e-18
+        let share = 100 * Double(sim.now) / Double(max(sim.end, 1))
+        let rate = wall > 0 ? Double(sim.eventsProcessed) / wall : 0
+        let line = String(format: "\r  virtual %@  %5.1f%%  %@ events/s  ", Report.duration(Double(sim.now) / 1e9), share,
+                          Report.si(rate))
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func clear() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+    }
+}

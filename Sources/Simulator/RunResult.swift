@@ -1,0 +1,125 @@
+import Deterministic
+import Foundation
+import NeuroShardCore
+import Scenario
+
+/// What a run produced: the figures expectations are checked against, and the files written to
+/// `Results/<scenario>/<seed>/`.
+public struct RunResult: Sendable {
+    public var scenario: String
+    public var seed: UInt64
+    public var traceHash: String
+    public var virtualSeconds: Double
+    public var wallSeconds: Double
+    public var events: UInt64
+    /// Every metric of `MetricCatalog`, plus `http.NNN` for each status code seen.
+    public var metrics: [String: Double]
+    public var expectations: [(expectation: Expectation, value: Double, passed: Bool)]
+    public var samples: [String]
+    public var nodes: Int
+
+    public var passed: Bool { expectations.allSatisfy(\.passed) }
+    public var eventsPerSecond: Double { wallSeconds > 0 ? Double(events) / wallSeconds : 0 }
+    public var speedup: Double { wallSeconds > 0 ? virtualSeconds / wallSeconds : 0 }
+
+    init(simulation sim: Simulation, wallSeconds: Double) {
+        scenario = sim.scenario.name
+        seed = sim.scenario.seed
+        traceHash = sim.trace.hashHex
+        virtualSeconds = Double(sim.now) / 1e9
+        self.wallSeconds = wallSeconds
+        events = sim.trace.events
+        nodes = sim.nodes.count
+        let snap = sim.snapshot()
+        let stats = sim.stats
+        var m: [String: Double] = [
+            "final_loss": snap.meanLoss,
+            "initial_loss": sim.objective.evaluate(sim.objective.initialParameters(range: 0..<sim.objective.layerCount)),
+            "outer_rounds": Double(snap.maxRound),
+            "min_outer_rounds": Double(snap.training > 0 ? snap.minRound : 0),
+            "all_layers_covered": sim.coverage.allCovered ? 1 : 0,
+            "uncovered_seconds": Double(sim.coverage.uncoveredNanos) / 1e9,
+            "live_nodes": Double(snap.live),
+            "nodes": Double(sim.nodes.count),
+            "events": Double(sim.trace.events),
+            "messages": Double(stats.messages),
+            "bytes": Double(stats.bytes),
+            "messages_dropped": Double(stats.dropped),
+            "messages_duplicated": Double(stats.duplicated),
+            "faults_fired": Double(stats.faultsFired),
+            "peers.min": Double(snap.live > 0 ? snap.minPeers : 0),
+            "peers.mean": snap.live > 0 ? Double(snap.peerSum) / Double(snap.live) : 0,
+            "detection_seconds.max": Double(stats.maxDetection) / 1e9,
+            "sync_timeouts": Double(stats.timedOutRounds),
+            "virtual_seconds": Double(sim.now) / 1e9,
+            "http.total": Double(stats.httpCount { _ in true }),
+            "http.2xx": Double(stats.httpCount { (200..<300).contains($0) }),
+            "http.4xx": Double(stats.httpCount { (400..<500).contains($0) }),
+            "http.5xx": Double(stats.httpCount { (500..<600).contains($0) }),
+            "http.unreachable": Double(stats.unreachable),
+        ]
+        var peersDropped = 0, rejected = 0, stale = 0, persistFailures = 0
+        for node in sim.nodes {
+            peersDropped += node.core.metrics.peersDropped
+            rejected += node.core.metrics.gradientsRejected
+            stale += node.core.metrics.staleUpdates
+            persistFailures += node.core.metrics.persistFailures
+        }
+        m["peers_dropped"] = Double(peersDropped)
+        m["gradients_rejected"] = Double(rejected)
+        m["stale_updates"] = Double(stale)
+        m["persist_failures"] = Double(persistFailures)
+        for (code, count) in stats.http { m["http.\(code)"] = Double(count) }
+        metrics = m
+        expectations = sim.scenario.expectations.map { e in
+            let value = m[e.metric] ?? (e.metric.hasPrefix("http.") ? 0 : .nan)
+            return (e, value, e.holds(value))
+        }
+        samples = sim.samples.map(\.csvRow)
+    }
+
+    /// summary.json: the keys the README documents, in a fixed order.
+    public func summaryJSON(scenarioHash: String, peakRSSBytes: Int) -> JSON {
+        let metricKeys = metrics.keys.sorted()
+        return [
+            "scenario": .string(scenario),
+            "seed": .int(Int64(bitPattern: seed)),
+            "scenario_hash": .string(scenarioHash),
+            "trace_hash": .string(traceHash),
+            "passed": .bool(passed),
+            "virtual_seconds": .double(virtualSeconds),
+            "wall_seconds": .double(wallSeconds),
+            "speedup": .double(speedup),
+            "events": .int(Int64(events)),
+            "events_per_second": .double(eventsPerSecond),
+            "messages": .int(Int(metrics["messages"] ?? 0)),
+            "bytes": .int(Int(metrics["bytes"] ?? 0)),
+            "faults_fired": .int(Int(metrics["faults_fired"] ?? 0)),
+            "peak_rss_bytes": .int(peakRSSBytes),
+            "nodes": .int(nodes),
+            "final_loss": .double(metrics["final_loss"] ?? .nan),
+            "outer_rounds": .int(Int(metrics["outer_rounds"] ?? 0)),
+            "expectations": .array(expectations.map { e in
+                ["text": .string(e.expectation.text), "value": .double(e.value), "passed": .bool(e.passed)]
+            }),
+            "metrics": .object(metricKeys.map { ($0, .double(metrics[$0]!)) }),
+            "version": .string(NeuroShardVersion.current),
+        ]
+    }
+
+    public var metricsCSV: String {
+        ([MetricsSample.header] + samples).joined(separator: "\n") + "\n"
+    }
+}
+
+/// The largest resident set this process has had, in bytes.
+public func peakResidentBytes() -> Int {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return usage.ru_maxrss * 1024
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    return usage.ru_maxrss
+    #endif
+}

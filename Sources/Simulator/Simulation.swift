@@ -1,0 +1,224 @@
+import Deterministic
+import NeuroShardCore
+import Scenario
+import Training
+
+/// The simulator shell (DESIGN §1): many `NodeCore`s on one thread, one seeded event heap,
+/// virtual time that jumps to the next event, virtual links and injected faults. Same scenario
+/// and seed, same build: the same trace, byte for byte.
+public final class Simulation {
+    public let scenario: Scenario
+    let objective: NoisyQuadratic
+    var nodes: [SimNode] = []
+    var queue = EventQueue<SimEvent>()
+    public private(set) var now: Int64 = 0
+    public let end: Int64
+    var messages = Slab<Envelope>()
+    var computeResults = Slab<(jobID: UInt64, output: ComputeOutput)>()
+    var addressIndex: [String: Int] = [:]
+    var idIndex: [NodeID: Int] = [:]
+    var netRNG: DeterministicRNG
+    var loadRNG: DeterministicRNG
+    var partitions: [Partition] = []
+    public let trace: Trace
+    var stats = RunStats()
+    var coverage: Coverage
+    var samples: [MetricsSample] = []
+    var nextRequestID: UInt64 = 0
+    /// Called every 65,536 events with the simulation, for progress lines.
+    public var progress: ((Simulation) -> Void)?
+
+    struct Partition {
+        var a: [Bool]
+        var b: [Bool]
+        var oneWay: Bool
+    }
+
+    public init(scenario: Scenario, tracePath: String? = nil) throws {
+        self.scenario = scenario
+        objective = scenario.objective.make(seed: scenario.seed)
+        end = scenario.duration.nanos
+        let root = DeterministicRNG(seed: scenario.seed)
+        netRNG = root.split("network")
+        loadRNG = root.split("load")
+        trace = try Trace(level: scenario.trace, path: tracePath)
+        coverage = Coverage(layerCount: objective.layerCount)
+        buildNodes(root: root)
+        for (i, fault) in scenario.faults.enumerated() { queue.push(at: fault.at.nanos, .fault(index: Int32(i))) }
+        for (s, load) in scenario.load.enumerated() {
+            for t in scenario.nodes(load.targets) { queue.push(at: load.from.nanos, .load(spec: Int32(s), target: Int32(t))) }
+        }
+        queue.push(at: 0, .sample)
+    }
+
+    private func buildNodes(root: DeterministicRNG) {
+        let identities = root.split("identity")
+        var addresses: [String] = []
+        for g in scenario.groups { for k in 0..<g.count { addresses.append("\(g.name)-\(k)") } }
+        let seeds = Array(addresses.prefix(scenario.bootstrap))
+        var index = 0
+        for (gi, g) in scenario.groups.enumerated() {
+            for k in 0..<g.count {
+                var idRNG = identities.split(UInt64(index))
+                let id = NodeID(idRNG.next().hex16 + idRNG.next().hex16)
+                let token = (0..<4).map { _ in idRNG.next().hex16 }.joined()
+                let config = NodeConfig(id: id, address: addresses[index], token: token,
+                                        apiKeys: ["ro-" + idRNG.next().hex16], seedPeers: seeds, memoryMB: g.memoryMB,
+                                        trainingEnabled: g.training, behaviour: g.behaviour, dataShard: UInt64(index),
+                                        membership: scenario.membership, diloco: scenario.diloco)
+                nodes.append(SimNode(index: index, group: gi, config: config,
+                                     core: NodeCore(config: config, objective: objective),
+                                     rng: root.split("node").split(UInt64(index))))
+                addressIndex[config.address] = index
+                idIndex[id] = index
+                let offset = g.count > 1 ? g.joinSpread * (Double(k) / Double(g.count)) : .zero
+                queue.push(at: (g.joinAt + offset).nanos, .start(node: Int32(index)))
+                index += 1
+            }
+        }
+    }
+
+    /// Runs to the scenario's end and returns what happened.
+    public func run() -> RunResult {
+        let clock = ContinuousClock()
+        let started = clock.now
+        while let next = queue.nextTime, next <= end {
+            let event = queue.pop()!
+            now = event.time
+            process(event.payload)
+            if trace.events & 0xFFFF == 0 { progress?(self) }
+        }
+        now = end
+        takeSample()
+        coverage.finish(at: now)
+        trace.close()
+        let wall = clock.now - started
+        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
+        return RunResult(simulation: self, wallSeconds: wallSeconds)
+    }
+
+    public var eventsProcessed: UInt64 { trace.events }
+
+    // MARK: - Events
+
+    private func process(_ event: SimEvent) {
+        let n = Int(event.node)
+        if n >= 0, nodes[n].state == .paused, isAddressedToCurrentIncarnation(event) {
+            nodes[n].held.append(event)
+            return
+        }
+        switch event {
+        case .start(let n):
+            let i = Int(n)
+            guard nodes[i].state == .notStarted else { return }
+            nodes[i].state = .running
+            record(i, kind: 1, digest: 0) { "start \(self.nodes[i].config.address)" }
+            input(.start, to: i)
+        case .deliver(let slot):
+            deliver(slot)
+        case .timer(let n, let inc, let kind):
+            let i = Int(n)
+            guard nodes[i].incarnation == inc, nodes[i].state == .running else { return }
+            var h = StableHasher()
+            h.combine(String(describing: kind))
+            record(i, kind: 3, digest: h.value) { "timer \(kind)" }
+            input(.timer(kind), to: i)
+        case .computeDone(let n, let inc, let slot):
+            let i = Int(n)
+            let (jobID, output) = computeResults.remove(slot)
+            guard nodes[i].incarnation == inc, nodes[i].state == .running else { return }
+            var h = StableHasher()
+            output.digest(into: &h)
+            record(i, kind: 4, digest: h.value) { "compute_done job \(jobID)" }
+            input(.computeFinished(jobID: jobID, output), to: i)
+        case .persistFailed(let n, let inc):
+            let i = Int(n)
+            guard nodes[i].incarnation == inc, nodes[i].state == .running else { return }
+            record(i, kind: 5, digest: 0) { "persist_failed" }
+            input(.persistFailed, to: i)
+        case .fault(let f):
+            record(-1, kind: 6, digest: UInt64(f)) { "fault \(self.scenario.faults[Int(f)].kind.name)" }
+            applyFault(scenario.faults[Int(f)])
+        case .resume(let n):
+            record(Int(n), kind: 7, digest: 0) { "resume" }
+            resume(Int(n))
+        case .load(let s, let t):
+            fireLoad(spec: Int(s), target: Int(t))
+        case .call(let s, let t):
+            call(spec: Int(s), target: Int(t))
+        case .sample:
+            record(-1, kind: 9, digest: 0) { "sample" }
+            takeSample()
+            queue.push(at: now + scenario.metricsInterval.nanos, .sample)
+        }
+    }
+
+    private func isAddressedToCurrentIncarnation(_ event: SimEvent) -> Bool {
+        switch event {
+        case .timer(let n, let inc, _), .computeDone(let n, let inc, _), .persistFailed(let n, let inc):
+            nodes[Int(n)].incarnation == inc
+        case .resume: false
+        default: true
+        }
+    }
+
+    @inline(__always)
+    func record(_ node: Int, kind: UInt64, digest: UInt64, _ detail: () -> String) {
+        trace.record(time: now, node: node, kind: kind, digest: digest, detail: detail)
+    }
+
+    /// Hands one input to a node's core and carries out the effects.
+    func input(_ input: Input, to i: Int) {
+        var rng = nodes[i].rng
+        let effects = nodes[i].core.handle(input, now: nodes[i].localTime(now), rng: &rng)
+        nodes[i].rng = rng
+        apply(effects, from: i)
+        let layers = nodes[i].core.layers
+        if layers != nodes[i].lastLayers {
+            coverage.update(from: nodes[i].lastLayers, to: layers, at: now)
+            nodes[i].lastLayers = layers
+        }
+    }
+
+    private func apply(_ effects: [Effect], from i: Int) {
+        for effect in effects {
+            switch effect {
+            case .send(let address, let message):
+                send(message, from: i, toAddress: address)
+            case .respond(_, let response):
+                stats.http[response.status, default: 0] += 1
+            case .setTimer(let kind, let after):
+                queue.push(at: now + nodes[i].trueDelay(after), .timer(node: Int32(i), incarnation: nodes[i].incarnation, kind))
+            case .startCompute(let job):
+                let output = job.run()
+                let duration = Int64((job.flops / scenario.groups[nodes[i].group].flops * 1e9).rounded())
+                let start = max(now, nodes[i].computeFreeAt)
+                nodes[i].computeFreeAt = start + duration
+                let slot = computeResults.insert((job.id, output))
+                queue.push(at: start + duration, .computeDone(node: Int32(i), incarnation: nodes[i].incarnation, slot: slot))
+            case .persist(let state):
+                if nodes[i].diskFull {
+                    queue.push(at: now, .persistFailed(node: Int32(i), incarnation: nodes[i].incarnation))
+                } else {
+                    nodes[i].durable = state
+                }
+            case .note(let note):
+                observe(note, from: i)
+            }
+        }
+    }
+
+    private func observe(_ note: NodeNote, from i: Int) {
+        trace.note(time: now, node: i, note.text)
+        switch note {
+        case .peerDropped(let id, _):
+            if let j = idIndex[id], let crashed = nodes[j].crashedAt {
+                stats.maxDetection = max(stats.maxDetection, now - crashed)
+            }
+        case .roundCompleted(_, _, _, let timedOut):
+            stats.rounds += 1
+            if timedOut { stats.timedOutRounds += 1 }
+        default: break
+        }
+    }
+}
