@@ -5,6 +5,8 @@
 /// the system's entropy; the production shell seeds a generator from it at start-up.
 public struct DeterministicRNG: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    /// The second normal of the last polar-method pair, not yet handed out.
+    private var spareGaussian: Double?
     /// The seed this generator was built from, kept so that `split` is independent of how
     /// many numbers were drawn before it.
     public let seed: UInt64
@@ -53,12 +55,21 @@ public struct DeterministicRNG: RandomNumberGenerator, Sendable {
         p > 0 && nextDouble() < p
     }
 
-    /// Standard normal by Box–Muller (one draw per call keeps the stream simple to reason about).
+    /// Standard normal by Marsaglia's polar method: one logarithm per two normals and no
+    /// trigonometry (the simulated nodes' minibatch noise makes this a hot path).
     public mutating func nextGaussian() -> Double {
-        var u1 = nextDouble()
-        while u1 <= Double.leastNormalMagnitude { u1 = nextDouble() }
-        let u2 = nextDouble()
-        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+        if let spare = spareGaussian {
+            spareGaussian = nil
+            return spare
+        }
+        while true {
+            let u = 2 * nextDouble() - 1, v = 2 * nextDouble() - 1
+            let s = u * u + v * v
+            guard s > 0 && s < 1 else { continue }
+            let scale = (-2 * _log(s) / s).squareRoot()
+            spareGaussian = v * scale
+            return u * scale
+        }
     }
 
     /// Exponential with the given mean.

@@ -22,6 +22,15 @@ public enum TimerKind: Hashable, Sendable {
     case rebalance
     case syncTimeout(round: Int)
     case checkpointTimeout(attempt: Int)
+
+    public var digest: UInt64 {
+        switch self {
+        case .heartbeat: 1
+        case .rebalance: 2
+        case .syncTimeout(let r): 3 | UInt64(truncatingIfNeeded: r) << 8
+        case .checkpointTimeout(let a): 4 | UInt64(truncatingIfNeeded: a) << 8
+        }
+    }
 }
 
 /// What a node asks its shell to do.

@@ -56,6 +56,8 @@ public enum PeerMessage: Equatable, Sendable {
     case join(PeerInfo)
     case welcome(PeerInfo, peers: [GossipEntry])
     case heartbeat(Heartbeat)
+    /// The answer to a heartbeat from a peer that is not in the receiver's (full) table.
+    case heartbeatAck(Heartbeat)
     case leave
     case update(RoundUpdate)
     case checkpointRequest(layers: Range<Int>)
@@ -66,10 +68,25 @@ public enum PeerMessage: Equatable, Sendable {
         case .join: "join"
         case .welcome: "welcome"
         case .heartbeat: "heartbeat"
+        case .heartbeatAck: "heartbeat_ack"
         case .leave: "leave"
         case .update: "update"
         case .checkpointRequest: "checkpoint_request"
         case .checkpoint: "checkpoint"
+        }
+    }
+
+    /// A small number per kind, for digests.
+    public var kindCode: UInt64 {
+        switch self {
+        case .join: 1
+        case .welcome: 2
+        case .heartbeat: 3
+        case .heartbeatAck: 4
+        case .leave: 5
+        case .update: 6
+        case .checkpointRequest: 7
+        case .checkpoint: 8
         }
     }
 
@@ -80,7 +97,7 @@ public enum PeerMessage: Equatable, Sendable {
         switch self {
         case .join: return header + info
         case .welcome(_, let peers): return header + info * (1 + peers.count)
-        case .heartbeat(let hb): return header + info + (info + 8) * hb.gossip.count + 24
+        case .heartbeat(let hb), .heartbeatAck(let hb): return header + info + (info + 8) * hb.gossip.count + 24
         case .leave: return header
         case .update(let u): return header + 16 + u.weights.layers.reduce(0) { $0 + 8 + 4 * $1.count }
         case .checkpointRequest: return header + 8
@@ -93,13 +110,13 @@ public enum PeerMessage: Equatable, Sendable {
     /// A short digest of the content for the trace (every float counts: a one-bit difference in
     /// a pseudo-gradient changes the trace hash).
     public func digest(into h: inout StableHasher) {
-        h.combine(kind)
+        h.combine(kindCode)
         switch self {
         case .join(let info): info.digest(into: &h)
         case .welcome(let info, let peers):
             info.digest(into: &h)
             for p in peers { p.info.digest(into: &h); h.combine(p.age.nanos) }
-        case .heartbeat(let hb):
+        case .heartbeat(let hb), .heartbeatAck(let hb):
             hb.info.digest(into: &h)
             for g in hb.gossip { g.info.digest(into: &h); h.combine(g.age.nanos) }
             h.combine(hb.sentAt.nanos); h.combine(hb.echo?.nanos ?? -1); h.combine(hb.held.nanos)
@@ -117,7 +134,7 @@ public enum PeerMessage: Equatable, Sendable {
 
 extension PeerInfo {
     func digest(into h: inout StableHasher) {
-        h.combine(id.rawValue); h.combine(layers.lowerBound); h.combine(layers.upperBound)
+        h.combine(id.high); h.combine(id.low); h.combine(layers.lowerBound); h.combine(layers.upperBound)
         h.combine(capacity); h.combine(round)
     }
 }

@@ -26,22 +26,23 @@ extension NodeCore {
         metrics.received(message)
         switch message {
         case .join(let info):
-            hear(info, at: now, now: now)
-            let sample = peers.gossipSample(count: config.membership.maxPeers, excluding: info.id, now: now,
+            hear(info, now: now)
+            let sample = peers.gossipSample(count: config.membership.maxPeers, now: now,
                                             freshness: config.membership.failureTimeout, rng: &rng)
             send(.welcome(self.info, peers: sample), to: info.address)
         case .welcome(let info, let sample):
-            hear(info, at: now, now: now)
-            for entry in sample where entry.info.id != config.id { hear(entry.info, at: now - entry.age, now: now) }
-            if !joined {
-                joined = true
-                out.append(.note(.joined(via: info.id)))
-            }
+            hear(info, now: now)
+            learn(sample, now: now)
+            markJoined(via: info.id)
         case .heartbeat(let hb):
-            hear(hb.info, at: now, now: now)
-            peers.recordHeartbeat(hb, now: now)
-            for entry in hb.gossip where entry.info.id != config.id { hear(entry.info, at: now - entry.age, now: now) }
-            if !joined { joined = true; out.append(.note(.joined(via: hb.info.id))) }
+            heartbeatArrived(hb, now: now)
+            if !peers.contains(hb.info.id) {
+                // Our table is full, so we will not heartbeat it: answer, so it can still watch us.
+                send(.heartbeatAck(Heartbeat(info: info, gossip: [], sentAt: now, echo: hb.sentAt, held: .zero)),
+                     to: hb.info.address)
+            }
+        case .heartbeatAck(let hb):
+            heartbeatArrived(hb, now: now)
         case .leave:
             if peers.remove(from) != nil {
                 out.append(.note(.peerLeft(from)))
@@ -53,12 +54,38 @@ extension NodeCore {
         }
     }
 
-    mutating func hear(_ info: PeerInfo, at heardAt: Timestamp, now: Timestamp) {
+    /// A message straight from the peer: it is alive now.
+    mutating func hear(_ info: PeerInfo, now: Timestamp) {
         guard info.id != config.id else { return }
-        if peers.heard(info, at: heardAt, now: now) {
+        if peers.heard(info, now: now) {
             out.append(.note(.peerAdded(info.id)))
             remember(info.address)
         }
+    }
+
+    /// Peers named second-hand: new ones join the table (if there is room) as if last heard when
+    /// the namer heard them, so one that is dead is dropped again soon; known ones are untouched,
+    /// since only a peer's own messages prove it alive.
+    mutating func learn(_ entries: [GossipEntry], now: Timestamp) {
+        for entry in entries where entry.info.id != config.id && !peers.contains(entry.info.id) {
+            if peers.add(entry.info, lastHeard: now - entry.age, now: now) {
+                out.append(.note(.peerAdded(entry.info.id)))
+                remember(entry.info.address)
+            }
+        }
+    }
+
+    mutating func heartbeatArrived(_ hb: Heartbeat, now: Timestamp) {
+        hear(hb.info, now: now)
+        peers.recordHeartbeat(hb, now: now)
+        learn(hb.gossip, now: now)
+        markJoined(via: hb.info.id)
+    }
+
+    mutating func markJoined(via id: NodeID) {
+        guard !joined else { return }
+        joined = true
+        out.append(.note(.joined(via: id)))
     }
 
     mutating func heartbeatTick(now: Timestamp, rng: inout DeterministicRNG) {
@@ -72,10 +99,10 @@ extension NodeCore {
             // Alone (just started, or everyone went quiet): knock on every door it knows.
             for address in knownAddresses where address != config.address { send(.join(info), to: address) }
         }
+        // One gossip sample per tick serves every peer (a peer named to itself ignores it).
+        let gossip = peers.gossipSample(count: m.gossipSize, now: now, freshness: m.heartbeatInterval * 2, rng: &rng)
         for entry in peers.entries {
             let (echo, held) = peers.echo(for: entry.info.id, now: now)
-            let gossip = peers.gossipSample(count: m.gossipSize, excluding: entry.info.id, now: now,
-                                            freshness: m.heartbeatInterval * 2, rng: &rng)
             send(.heartbeat(Heartbeat(info: info, gossip: gossip, sentAt: now, echo: echo, held: held)),
                  to: entry.info.address)
         }

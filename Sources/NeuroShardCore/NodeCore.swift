@@ -90,7 +90,17 @@ public struct NodeCore: Sendable {
     public var parameters: LayerParameters { theta0 }
 
     public mutating func handle(_ input: Input, now: Timestamp, rng: inout DeterministicRNG) -> [Effect] {
-        out = []
+        var effects: [Effect] = []
+        handle(input, now: now, rng: &rng, into: &effects)
+        return effects
+    }
+
+    /// The same, writing into the caller's buffer (emptied first), so that a shell handling
+    /// millions of inputs reuses one allocation.
+    public mutating func handle(_ input: Input, now: Timestamp, rng: inout DeterministicRNG, into effects: inout [Effect]) {
+        effects.removeAll(keepingCapacity: true)
+        swap(&out, &effects)
+        defer { swap(&out, &effects) }
         switch input {
         case .start: start(now: now, rng: &rng)
         case .message(let from, let message): receive(message, from: from, now: now, rng: &rng)
@@ -100,7 +110,6 @@ public struct NodeCore: Sendable {
         case .persistFailed: metrics.persistFailures += 1
         case .shutdown: shutdown()
         }
-        return out
     }
 
     // MARK: - Timers

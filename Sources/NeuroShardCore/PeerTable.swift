@@ -38,18 +38,25 @@ public struct PeerTable: Sendable {
 
     public func contains(_ id: NodeID) -> Bool { index(of: id).found }
 
-    /// Records that `info` was heard at `heardAt`. Returns true when the peer is new to the table.
-    /// A full table ignores newcomers (they find room elsewhere through gossip).
+    /// Records a message from the peer itself at `now`. Returns true when the peer is new to the
+    /// table. A full table ignores newcomers (they find room elsewhere through gossip).
     @discardableResult
-    public mutating func heard(_ info: PeerInfo, at heardAt: Timestamp, now: Timestamp) -> Bool {
+    public mutating func heard(_ info: PeerInfo, now: Timestamp) -> Bool {
         let (found, at) = index(of: info.id)
         if found {
             entries[at].info = info
-            if heardAt > entries[at].lastHeard { entries[at].lastHeard = heardAt }
+            entries[at].lastHeard = now
             return false
         }
-        guard !isFull else { return false }
-        entries.insert(PeerEntry(info: info, lastHeard: heardAt, connectedSince: now), at: at)
+        return add(info, lastHeard: now, now: now)
+    }
+
+    /// Adds a peer not yet in the table, if there is room. Returns true when it was added.
+    @discardableResult
+    public mutating func add(_ info: PeerInfo, lastHeard: Timestamp, now: Timestamp) -> Bool {
+        let (found, at) = index(of: info.id)
+        guard !found, !isFull else { return false }
+        entries.insert(PeerEntry(info: info, lastHeard: lastHeard, connectedSince: now), at: at)
         return true
     }
 
@@ -89,10 +96,10 @@ public struct PeerTable: Sendable {
     }
 
     /// Up to `count` peers heard within `freshness`, drawn at random, for gossip.
-    public func gossipSample(count: Int, excluding: NodeID, now: Timestamp, freshness: TimeSpan,
+    public func gossipSample(count: Int, now: Timestamp, freshness: TimeSpan,
                              rng: inout DeterministicRNG) -> [GossipEntry] {
         guard count > 0 else { return [] }
-        let fresh = entries.filter { $0.info.id != excluding && now - $0.lastHeard <= freshness }
+        let fresh = entries.filter { now - $0.lastHeard <= freshness }
         return rng.sample(fresh, count: count).map { GossipEntry(info: $0.info, age: now - $0.lastHeard) }
     }
 }

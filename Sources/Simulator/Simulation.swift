@@ -25,6 +25,8 @@ public final class Simulation {
     var coverage: Coverage
     var samples: [MetricsSample] = []
     var nextRequestID: UInt64 = 0
+    /// Reused for every input's effects (inputs do not nest, so one buffer serves).
+    var effectBuffer: [Effect] = []
     /// Called every 65,536 events with the simulation, for progress lines.
     public var progress: ((Simulation) -> Void)?
 
@@ -60,7 +62,7 @@ public final class Simulation {
         for (gi, g) in scenario.groups.enumerated() {
             for k in 0..<g.count {
                 var idRNG = identities.split(UInt64(index))
-                let id = NodeID(idRNG.next().hex16 + idRNG.next().hex16)
+                let id = NodeID(high: idRNG.next(), low: idRNG.next())
                 let token = (0..<4).map { _ in idRNG.next().hex16 }.joined()
                 let config = NodeConfig(id: id, address: addresses[index], token: token,
                                         apiKeys: ["ro-" + idRNG.next().hex16], seedPeers: seeds, memoryMB: g.memoryMB,
@@ -119,9 +121,7 @@ public final class Simulation {
         case .timer(let n, let inc, let kind):
             let i = Int(n)
             guard nodes[i].incarnation == inc, nodes[i].state == .running else { return }
-            var h = StableHasher()
-            h.combine(String(describing: kind))
-            record(i, kind: 3, digest: h.value) { "timer \(kind)" }
+            record(i, kind: 3, digest: kind.digest) { "timer \(kind)" }
             input(.timer(kind), to: i)
         case .computeDone(let n, let inc, let slot):
             let i = Int(n)
@@ -170,9 +170,12 @@ public final class Simulation {
     /// Hands one input to a node's core and carries out the effects.
     func input(_ input: Input, to i: Int) {
         var rng = nodes[i].rng
-        let effects = nodes[i].core.handle(input, now: nodes[i].localTime(now), rng: &rng)
+        var effects = effectBuffer
+        nodes[i].core.handle(input, now: nodes[i].localTime(now), rng: &rng, into: &effects)
         nodes[i].rng = rng
+        effectBuffer = []
         apply(effects, from: i)
+        effectBuffer = effects
         let layers = nodes[i].core.layers
         if layers != nodes[i].lastLayers {
             coverage.update(from: nodes[i].lastLayers, to: layers, at: now)

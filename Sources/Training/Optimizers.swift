@@ -9,6 +9,9 @@ public struct AdamW: Equatable, Sendable {
     /// Clip the global gradient norm to this value; 0 disables clipping.
     public var clipNorm: Float
     public private(set) var stepCount: Int = 0
+    /// β₁ᵗ and β₂ᵗ, kept as running products for the bias corrections.
+    private var beta1Power: Float = 1
+    private var beta2Power: Float = 1
     private var m: [[Float]] = []
     private var v: [[Float]] = []
 
@@ -23,7 +26,7 @@ public struct AdamW: Equatable, Sendable {
     }
 
     /// Forget the moments (used when a node's layers change).
-    public mutating func reset() { m = []; v = []; stepCount = 0 }
+    public mutating func reset() { m = []; v = []; stepCount = 0; beta1Power = 1; beta2Power = 1 }
 
     public mutating func step(_ params: inout LayerParameters, gradients: [[Float]]) {
         precondition(gradients.count == params.layers.count, "one gradient per layer")
@@ -32,6 +35,8 @@ public struct AdamW: Equatable, Sendable {
             v = m
         }
         stepCount += 1
+        beta1Power *= beta1
+        beta2Power *= beta2
         var scale: Float = 1
         if clipNorm > 0 {
             var sq = 0.0
@@ -39,8 +44,7 @@ public struct AdamW: Equatable, Sendable {
             let norm = Float(sq.squareRoot())
             if norm > clipNorm { scale = clipNorm / norm }
         }
-        let t = Float(stepCount)
-        let c1 = 1 - pow(beta1, t), c2 = 1 - pow(beta2, t)
+        let c1 = 1 - beta1Power, c2 = 1 - beta2Power
         let lr = learningRate, wd = weightDecay, b1 = beta1, b2 = beta2, eps = epsilon
         for i in gradients.indices {
             let g = gradients[i]
@@ -59,19 +63,6 @@ public struct AdamW: Equatable, Sendable {
             }
         }
     }
-}
-
-private func pow(_ base: Float, _ exponent: Float) -> Float {
-    // Integer exponents only (step counts); a loop keeps the result bit-exact everywhere.
-    var result: Float = 1
-    var b = base
-    var e = Int(exponent)
-    while e > 0 {
-        if e & 1 == 1 { result *= b }
-        b *= b
-        e >>= 1
-    }
-    return result
 }
 
 /// The DiLoCo outer optimizer: SGD with Nesterov momentum applied to the aggregated

@@ -78,7 +78,7 @@ extension NodeCore {
         let ramUsed = Double(layers.count) * objective.layerMemoryMB * 1_048_576
         let cpu = uptime > 0 ? min(100, 100 * currentBusy(now: now).seconds / uptime) : 0
         return [
-            "node_id": .string(config.id.rawValue),
+            "node_id": .string(config.id.hex),
             "version": .string(config.version),
             "uptime_seconds": .double(uptime),
             "status": .string(joined ? (layers.isEmpty ? "assigning" : "running") : "joining"),
@@ -137,7 +137,7 @@ extension NodeCore {
     func peersBody(now: Timestamp) -> JSON {
         let list: [JSON] = peers.entries.map { e in
             [
-                "id": .string(e.info.id.rawValue),
+                "id": .string(e.info.id.hex),
                 "address": .string(e.info.address),
                 "role": .string(Role(layers: e.info.layers, layerCount: objective.layerCount).rawValue),
                 "layers": .array(e.info.layers.map { .int($0) }),

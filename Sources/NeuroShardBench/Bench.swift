@@ -1,0 +1,55 @@
+import ArgumentParser
+import Deterministic
+import Foundation
+import Scenario
+import Simulator
+
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "neuroshard-bench",
+        abstract: "Benchmarks that print figures (see the README's Performance section).",
+        subcommands: [Engine.self, Scenarios.self])
+}
+
+struct Engine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Raw event-engine throughput: heap, RNG and trace hashing, no node logic.")
+
+    @Option(help: "Events per measurement.")
+    var events = 5_000_000
+
+    @Option(help: "Repeats per size (the best is reported: the machine is shared).")
+    var repeats = 3
+
+    func run() {
+        print("engine: events/s on one core (8 messages in flight per node, exponential latency)")
+        print("nodes      best events/s   median     trace hash")
+        for nodes in [100, 1_000, 10_000, 100_000] {
+            let runs = (0..<repeats).map { _ in EngineBenchmark.run(nodes: nodes, events: events) }
+            let rates = runs.map(\.eventsPerSecond).sorted()
+            print(String(format: "%-10d %-15.0f %-10.0f %@", nodes, rates.last!, rates[rates.count / 2],
+                         runs[0].traceHash.hex16))
+        }
+    }
+}
+
+struct Scenarios: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Wall time, events/s, speed-up and peak memory of scenario files (no results written).")
+
+    @Argument(help: "Scenario files.")
+    var files: [String] = ["Scenarios/quickstart.yaml", "Scenarios/scale-10k.yaml"]
+
+    func run() throws {
+        print("scenario              nodes   virtual s   wall s    events/s    speed-up   trace hash")
+        for file in files {
+            let scenario = try ScenarioReader.load(path: file)
+            let result = try Simulation(scenario: scenario).run()
+            print(String(format: "%-21@ %-7d %-11.0f %-9.2f %-11.0f %-10.0f %@", scenario.name, result.nodes,
+                         result.virtualSeconds, result.wallSeconds, result.eventsPerSecond, result.speedup,
+                         result.traceHash))
+        }
+        print("peak RSS \(peakResidentBytes() / 1_048_576) MB")
+    }
+}
