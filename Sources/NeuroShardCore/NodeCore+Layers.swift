@@ -34,6 +34,7 @@ extension NodeCore {
             }
         }
         layers = target
+        if old != target { announce(now: now) }
         // Ask the most advanced holder of each missing layer, contiguous runs per holder.
         var awaiting: [NodeID: Range<Int>] = [:]
         var layer = target.lowerBound

@@ -44,6 +44,8 @@ extension NodeCore {
         case .heartbeatAck(let hb):
             heartbeatArrived(hb, now: now)
         case .leave:
+            // Remembered for a while, so that gossip still naming it does not bring it back.
+            departed[from] = now
             if peers.remove(from) != nil {
                 out.append(.note(.peerLeft(from)))
                 peersChanged(now: now, rng: &rng)
@@ -57,6 +59,7 @@ extension NodeCore {
     /// A message straight from the peer: it is alive now.
     mutating func hear(_ info: PeerInfo, now: Timestamp) {
         guard info.id != config.id else { return }
+        departed[info.id] = nil
         if peers.heard(info, now: now) {
             out.append(.note(.peerAdded(info.id)))
             remember(info.address)
@@ -67,7 +70,8 @@ extension NodeCore {
     /// the namer heard them, so one that is dead is dropped again soon; known ones are untouched,
     /// since only a peer's own messages prove it alive.
     mutating func learn(_ entries: [GossipEntry], now: Timestamp) {
-        for entry in entries where entry.info.id != config.id && !peers.contains(entry.info.id) {
+        for entry in entries where entry.info.id != config.id && !peers.contains(entry.info.id)
+            && departed[entry.info.id] == nil {
             if peers.add(entry.info, lastHeard: now - entry.age, now: now) {
                 out.append(.note(.peerAdded(entry.info.id)))
                 remember(entry.info.address)
@@ -91,21 +95,23 @@ extension NodeCore {
     mutating func heartbeatTick(now: Timestamp, rng: inout DeterministicRNG) {
         let m = config.membership
         let dropped = peers.expire(now: now, timeout: m.failureTimeout)
+        if !departed.isEmpty { departed = departed.filter { now - $0.value <= m.failureTimeout * 2 } }
         for entry in dropped {
             metrics.peersDropped += 1
             out.append(.note(.peerDropped(entry.info.id, silentFor: now - entry.lastHeard)))
         }
+        let absent = knownAddresses.filter { a in a != config.address && !peers.entries.contains { $0.info.address == a } }
         if peers.count == 0 {
             // Alone (just started, or everyone went quiet): knock on every door it knows.
-            for address in knownAddresses where address != config.address { send(.join(info), to: address) }
+            for address in absent { send(.join(info), to: address) }
+        } else if !peers.isFull, !absent.isEmpty {
+            // Room in the table: try one address it knew before, so that the two sides of a healed
+            // partition (which no longer gossip about each other) find each other again.
+            send(.join(info), to: absent[rng.nextInt(below: absent.count)])
         }
         // One gossip sample per tick serves every peer (a peer named to itself ignores it).
-        let gossip = peers.gossipSample(count: m.gossipSize, now: now, freshness: m.heartbeatInterval * 2, rng: &rng)
-        for entry in peers.entries {
-            let (echo, held) = peers.echo(for: entry.info.id, now: now)
-            send(.heartbeat(Heartbeat(info: info, gossip: gossip, sentAt: now, echo: echo, held: held)),
-                 to: entry.info.address)
-        }
+        announce(now: now, gossip: peers.gossipSample(count: m.gossipSize, now: now,
+                                                      freshness: m.heartbeatInterval * 2, rng: &rng))
         out.append(.setTimer(.heartbeat, after: m.heartbeatInterval))
         if !dropped.isEmpty { peersChanged(now: now, rng: &rng) }
         // Choose layers once joined (or once it is clear nobody answers).
@@ -115,6 +121,16 @@ extension NodeCore {
                                                          current: layers, peerRanges: peerRanges) != nil {
             rebalancePending = true
             out.append(.setTimer(.rebalance, after: m.heartbeatInterval * rng.nextDouble()))
+        }
+    }
+
+    /// A heartbeat to every peer: on each tick, and at once when this node's layers change, so
+    /// that other nodes planning a move see this one before they make theirs.
+    mutating func announce(now: Timestamp, gossip: [GossipEntry] = []) {
+        for entry in peers.entries {
+            let (echo, held) = peers.echo(for: entry.info.id, now: now)
+            send(.heartbeat(Heartbeat(info: info, gossip: gossip, sentAt: now, echo: echo, held: held)),
+                 to: entry.info.address)
         }
     }
 

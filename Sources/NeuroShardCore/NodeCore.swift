@@ -29,6 +29,8 @@ public struct NodeCore: Sendable {
     var nextJobID: UInt64 = 0
     /// Peers' round updates by round (kept for the current and future rounds only).
     var inbox: [Int: [Received]] = [:]
+    /// Peers that said goodbye, and when.
+    var departed: [NodeID: Timestamp] = [:]
     var rebalancePending = false
     var checkpointAttempt = 0
     var computeStartedAt: Timestamp?

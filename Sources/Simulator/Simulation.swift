@@ -84,7 +84,8 @@ public final class Simulation {
     public func run() -> RunResult {
         let clock = ContinuousClock()
         let started = clock.now
-        while let next = queue.nextTime, next <= end {
+        // The run covers [0, end): an event due exactly at the end belongs to the next minute.
+        while let next = queue.nextTime, next < end {
             let event = queue.pop()!
             now = event.time
             process(event.payload)
