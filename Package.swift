@@ -34,5 +34,7 @@ let package = Package(
         .testTarget(name: "NeuroShardCoreTests", dependencies: ["NeuroShardCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario"]),
+        // Runs the built `neuroshard` binary as a user would (exit codes, files written).
+        .testTarget(name: "CLITests", dependencies: ["NeuroShardCLI"]),
     ]
 )

@@ -2,13 +2,23 @@ import Deterministic
 
 /// Units accepted in scenario files. A bare number takes the default unit named in each parser.
 enum Quantity {
-    /// `250ms`, `30s`, `10m`, `1h`, `1.5s`; a bare number is seconds.
+    /// `250ms`, `30s`, `10m`, `1h`, `1.5s`, `1h30m`, `4m59s`; a bare number is seconds.
     static func duration(_ text: String) -> TimeSpan? {
         let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
-        guard let (value, unit) = split(text) else { return nil }
-        if unit.isEmpty { return value >= 0 ? .seconds(value) : nil }
-        guard let factor = units.first(where: { $0.0 == unit })?.1, value >= 0 else { return nil }
-        return .seconds(value * factor)
+        var rest = Substring(text.lowercased().replacingSpaces)
+        guard !rest.isEmpty else { return nil }
+        if let seconds = Double(rest) { return seconds >= 0 && seconds.isFinite ? .seconds(seconds) : nil }
+        var total = 0.0
+        while !rest.isEmpty {
+            let numberEnd = rest.firstIndex { !$0.isNumber && $0 != "." } ?? rest.endIndex
+            guard let value = Double(rest[..<numberEnd]), value >= 0 else { return nil }
+            rest = rest[numberEnd...]
+            let unitEnd = rest.firstIndex { $0.isNumber || $0 == "." } ?? rest.endIndex
+            guard let factor = units.first(where: { $0.0 == rest[..<unitEnd] })?.1 else { return nil }
+            total += value * factor
+            rest = rest[unitEnd...]
+        }
+        return .seconds(total)
     }
 
     /// Megabits per second: `100mbps`, `1gbps`, `500kbps`; a bare number is Mbit/s.

@@ -115,6 +115,11 @@ public struct NodeSelector: Sendable, Equatable, CustomStringConvertible {
     /// nil: the whole group.
     public var indices: Range<Int>?
 
+    public init(group: String, indices: Range<Int>? = nil) {
+        self.group = group
+        self.indices = indices
+    }
+
     public var description: String {
         guard let r = indices else { return group }
         return r.count == 1 ? "\(group)[\(r.lowerBound)]" : "\(group)[\(r.lowerBound)..\(r.upperBound - 1)]"
@@ -126,6 +131,12 @@ public struct FaultSpec: Sendable {
     public var kind: FaultKind
     /// The 1-based line in the scenario file, for messages.
     public var line: Int
+
+    public init(at: TimeSpan, kind: FaultKind, line: Int) {
+        self.at = at
+        self.kind = kind
+        self.line = line
+    }
 }
 
 public enum FaultKind: Sendable {

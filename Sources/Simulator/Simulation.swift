@@ -84,13 +84,7 @@ public final class Simulation {
     public func run() -> RunResult {
         let clock = ContinuousClock()
         let started = clock.now
-        // The run covers [0, end): an event due exactly at the end belongs to the next minute.
-        while let next = queue.nextTime, next < end {
-            let event = queue.pop()!
-            now = event.time
-            process(event.payload)
-            if trace.events & 0xFFFF == 0 { progress?(self) }
-        }
+        advance(to: end)
         now = end
         takeSample()
         coverage.finish(at: now)
@@ -98,6 +92,18 @@ public final class Simulation {
         let wall = clock.now - started
         let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
         return RunResult(simulation: self, wallSeconds: wallSeconds)
+    }
+
+    /// Processes every event due before `time` (virtual nanoseconds). The run covers [0, end): an
+    /// event due exactly at the end belongs to the next minute.
+    func advance(to time: Int64) {
+        let limit = min(time, end)
+        while let next = queue.nextTime, next < limit {
+            let event = queue.pop()!
+            now = event.time
+            process(event.payload)
+            if trace.events & 0xFFFF == 0 { progress?(self) }
+        }
     }
 
     public var eventsProcessed: UInt64 { trace.events }
