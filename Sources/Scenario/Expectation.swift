@@ -22,7 +22,7 @@ public struct Expectation: Sendable, Equatable {
     public var value: Double
 
     public func holds(_ actual: Double) -> Bool {
-        guard actual.isFinite || op == nil else { return false }
+        guard actual.isFinite else { return false }
         guard let op else { return actual != 0 }
         return op.holds(actual, value)
     }
@@ -91,7 +91,9 @@ public enum MetricCatalog {
     /// `http.NNN` names any status code.
     public static func validate(_ metric: String) throws(ExpectationError) {
         if names[metric] != nil { return }
-        if metric.hasPrefix("http."), let code = Int(metric.dropFirst(5)), (100...599).contains(code) { return }
+        let code = metric.dropFirst(5)
+        if metric.hasPrefix("http."), code.count == 3, code.allSatisfy(\.isASCII), code.allSatisfy(\.isNumber),
+           let n = Int(code), (100...599).contains(n) { return }
         let suggestion = names.keys.sorted().min { editDistance($0, metric) < editDistance($1, metric) }
         throw ExpectationError("unknown metric '\(metric)'" + (suggestion.map { " (did you mean '\($0)'?)" } ?? ""))
     }

@@ -27,7 +27,7 @@ public enum ScenarioReader {
         } catch let e as ScenarioError {
             throw e
         } catch let e as YamlError {
-            throw yamlError(e, file: file)
+            throw yamlError(e, file: file, text: text)
         } catch {
             throw ScenarioError(file: file, line: 0, column: 0, message: "\(error)")
         }
@@ -36,14 +36,16 @@ public enum ScenarioReader {
         return scenario
     }
 
-    private static func yamlError(_ e: YamlError, file: String) -> ScenarioError {
+    private static func yamlError(_ e: YamlError, file: String, text: String) -> ScenarioError {
         switch e {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
             let prefix = context.map { "\($0.text) " } ?? ""
             return ScenarioError(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(prefix)\(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return ScenarioError(file: file, line: context.mark.line, column: context.mark.column,
+            // Yams marks the mapping; point at the key's second appearance in it instead.
+            let line = secondKeyLine(duplicates.first ?? "", mappingStart: context.mark, text: text) ?? context.mark.line
+            return ScenarioError(file: file, line: line, column: context.mark.column,
                                  message: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))")
         default:
             let first = "\(e)".split(separator: "\n").first.map(String.init) ?? "\(e)"
@@ -51,12 +53,32 @@ public enum ScenarioReader {
         }
     }
 
+    /// The line where `key:` appears for the second time at the mapping's column.
+    private static func secondKeyLine(_ key: String, mappingStart: Mark, text: String) -> Int? {
+        let column = max(0, mappingStart.column - 1)
+        var seen = 0
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where i + 1 >= mappingStart.line {
+            let chars = Array(line)
+            guard chars.count > column else { continue }
+            // Below the first line the mapping's keys are indented to its column with spaces.
+            if i + 1 > mappingStart.line && !chars[..<column].allSatisfy({ $0 == " " }) { continue }
+            let rest = String(chars[column...])
+            if rest.hasPrefix(key + ":") || rest.hasPrefix("\"\(key)\":") {
+                seen += 1
+                if seen == 2 { return i + 1 }
+            }
+        }
+        return nil
+    }
+
     private static func read(_ rootValue: YAMLValue, defaultName: String) throws(ScenarioError) -> Scenario {
         let root = try rootValue.map()
         _ = root.optional("description")
-        let name = try root.optional("name")?.string() ?? defaultName
+        let nameValue = root.optional("name")
+        let name = try nameValue?.string() ?? defaultName
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }), !name.isEmpty else {
-            throw root.value.error("name may use letters, digits, '-', '_' and '.' only (it names the results folder)")
+            throw (nameValue ?? root.value).error("name may use letters, digits, '-', '_' and '.' only (it names the results folder)")
         }
         let seedValue = try root.required("seed")
         guard let seed = UInt64(try seedValue.string()) else { throw seedValue.error("seed must be a whole number ≥ 0") }
@@ -71,8 +93,11 @@ public enum ScenarioReader {
         let network = try readNetwork(root.optional("network"))
         let membership = try readMembership(root.optional("membership"))
         let diloco = try readDiLoCo(root.optional("diloco"))
-        let metricsInterval = try root.optional("metrics_interval")?.parsed("duration", Quantity.duration) ?? .seconds(10)
-        guard metricsInterval > .zero else { throw root.value.error("metrics_interval must be positive") }
+        var metricsInterval = TimeSpan.seconds(10)
+        if let v = root.optional("metrics_interval") {
+            metricsInterval = try v.parsed("duration", Quantity.duration)
+            guard metricsInterval > .zero else { throw v.error("metrics_interval must be positive") }
+        }
         let trace: TraceLevel
         if let t = root.optional("trace") {
             guard let level = TraceLevel(rawValue: try t.string()) else { throw t.error("trace must be full or summary") }
@@ -217,13 +242,14 @@ public enum ScenarioReader {
         var s = MembershipSettings()
         guard let value else { return s }
         let m = try value.map()
-        if let v = m.optional("heartbeat") { s.heartbeatInterval = try v.parsed("duration", Quantity.duration) }
-        if let v = m.optional("failure_timeout") { s.failureTimeout = try v.parsed("duration", Quantity.duration) }
+        let heartbeat = m.optional("heartbeat"), timeout = m.optional("failure_timeout")
+        if let v = heartbeat { s.heartbeatInterval = try v.parsed("duration", Quantity.duration) }
+        if let v = timeout { s.failureTimeout = try v.parsed("duration", Quantity.duration) }
         if let v = m.optional("max_peers") { s.maxPeers = try v.int(in: 1...100_000) }
         if let v = m.optional("gossip") { s.gossipSize = try v.int(in: 0...1000) }
-        guard s.heartbeatInterval > .zero else { throw value.error("membership.heartbeat must be positive") }
+        guard s.heartbeatInterval > .zero else { throw (heartbeat ?? value).error("membership.heartbeat must be positive") }
         guard s.failureTimeout > s.heartbeatInterval else {
-            throw value.error("membership.failure_timeout must be longer than the heartbeat")
+            throw (timeout ?? heartbeat ?? value).error("membership.failure_timeout must be longer than the heartbeat")
         }
         try m.finish()
         return s
@@ -249,10 +275,10 @@ public enum ScenarioReader {
             case "mean": s.aggregator = .mean
             case "median": s.aggregator = .median
             case "trimmed_mean": s.aggregator = .trimmedMean(beta: try m.optional("trim")?.double(in: 0...0.5) ?? 0.1)
+            // `trim` is left unread for the others, so finish() rejects it there.
             default: throw v.error("unknown aggregator '\(name)' (known: \(Aggregator.names.joined(separator: ", ")))")
             }
         }
-        _ = m.optional("trim")
         try m.finish()
         return s
     }
@@ -325,7 +351,7 @@ public enum ScenarioReader {
                 kind = .clockSkew(node, offset: negative ? .zero - magnitude : magnitude, driftPPM: drift)
             default: preconditionFailure("kinds list and switch disagree")
             }
-            _ = m.optional("for"); _ = m.optional("one_way")
+            // `for` and `one_way` are read only by the kinds they belong to; finish() rejects them elsewhere.
             try m.finish()
             faults.append(FaultSpec(at: at, kind: kind, line: item.line))
         }
@@ -352,8 +378,9 @@ public enum ScenarioReader {
                 credential = .owner
             }
             let from = try m.optional("from")?.parsed("duration", Quantity.duration) ?? .zero
-            let until = try m.optional("until")?.parsed("duration", Quantity.duration)
-            if let u = until, u <= from { throw item.error("load 'until' must come after 'from'") }
+            let untilValue = m.optional("until")
+            let until = try untilValue?.parsed("duration", Quantity.duration)
+            if let u = until, u <= from { throw untilValue!.error("load 'until' must come after 'from'") }
             let poisson = try m.optional("poisson")?.bool() ?? false
             try m.finish()
             loads.append(LoadSpec(targets: targets, method: method, path: path, perMinute: perMinute,

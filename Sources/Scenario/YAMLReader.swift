@@ -21,6 +21,8 @@ struct YAMLValue {
     let file: String
 
     var line: Int { node.mark?.line ?? 0 }
+    /// How messages name this value: its path, or "the file" for the top level.
+    var name: String { path.isEmpty ? "the file" : path }
     var column: Int { node.mark?.column ?? 0 }
 
     func error(_ message: String) -> ScenarioError {
@@ -28,21 +30,21 @@ struct YAMLValue {
     }
 
     func string() throws(ScenarioError) -> String {
-        guard case .scalar(let s) = node else { throw error("\(path) must be a single value") }
+        guard case .scalar(let s) = node else { throw error("\(name) must be a single value") }
         return s.string
     }
 
     func int(in range: ClosedRange<Int>? = nil) throws(ScenarioError) -> Int {
         let text = try string()
-        guard let v = Int(text.replacingSpaces) else { throw error("\(path) must be a whole number, not '\(text)'") }
-        if let r = range, !r.contains(v) { throw error("\(path) must be between \(r.lowerBound) and \(r.upperBound), not \(v)") }
+        guard let v = Int(text.replacingSpaces) else { throw error("\(name) must be a whole number, not '\(text)'") }
+        if let r = range, !r.contains(v) { throw error("\(name) must be between \(r.lowerBound) and \(r.upperBound), not \(v)") }
         return v
     }
 
     func double(in range: ClosedRange<Double>? = nil) throws(ScenarioError) -> Double {
         let text = try string()
-        guard let v = Double(text.replacingSpaces), v.isFinite else { throw error("\(path) must be a number, not '\(text)'") }
-        if let r = range, !r.contains(v) { throw error("\(path) must be between \(r.lowerBound) and \(r.upperBound), not \(v)") }
+        guard let v = Double(text.replacingSpaces), v.isFinite else { throw error("\(name) must be a number, not '\(text)'") }
+        if let r = range, !r.contains(v) { throw error("\(name) must be between \(r.lowerBound) and \(r.upperBound), not \(v)") }
         return v
     }
 
@@ -50,23 +52,23 @@ struct YAMLValue {
         switch try string().lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        case let other: throw error("\(path) must be true or false, not '\(other)'")
+        case let other: throw error("\(name) must be true or false, not '\(other)'")
         }
     }
 
     func parsed<T>(_ what: String, _ parse: (String) -> T?) throws(ScenarioError) -> T {
         let text = try string()
-        guard let v = parse(text) else { throw error("\(path): '\(text)' is not a valid \(what)") }
+        guard let v = parse(text) else { throw error("\(name): '\(text)' is not a valid \(what)") }
         return v
     }
 
     func list() throws(ScenarioError) -> [YAMLValue] {
-        guard case .sequence(let seq) = node else { throw error("\(path) must be a list") }
+        guard case .sequence(let seq) = node else { throw error("\(name) must be a list") }
         return seq.enumerated().map { YAMLValue(node: $1, path: "\(path)[\($0)]", file: file) }
     }
 
     func map() throws(ScenarioError) -> YAMLMap {
-        guard case .mapping(let m) = node else { throw error("\(path) must be a mapping of keys to values") }
+        guard case .mapping(let m) = node else { throw error("\(name) must be a mapping of keys to values") }
         return YAMLMap(mapping: m, value: self)
     }
 
@@ -93,7 +95,7 @@ final class YAMLMap {
     }
 
     func required(_ key: String) throws(ScenarioError) -> YAMLValue {
-        guard let v = optional(key) else { throw value.error("\(value.path.isEmpty ? "the file" : value.path) needs '\(key)'") }
+        guard let v = optional(key) else { throw value.error("\(value.name) needs '\(key)'") }
         return v
     }
 
