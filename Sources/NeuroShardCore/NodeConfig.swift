@@ -68,6 +68,9 @@ public struct DiLoCoSettings: Equatable, Sendable {
     /// At most this many peers per layer group exchange with a node each round.
     public var fanout: Int
     public var aggregator: Aggregator
+    /// A peer's update whose Δ on a layer exceeds this multiple of the layer's weight norm (or 1)
+    /// is rejected before aggregation as absurd (SPEC §6).
+    public var maxUpdateRatio: Double = 100
 
     public init(innerSteps: Int = 500, inner: AdamW = AdamW(), outerLearningRate: Float = 0.7,
                 outerMomentum: Float = 0.9, syncTimeout: TimeSpan = .seconds(30), fanout: Int = 16,

@@ -39,8 +39,8 @@ extension NodeCore {
             metrics.innerSteps += report.steps
             metrics.samples += report.samples
             let delta = theta0.minus(params)
-            // Catch up with peers that are already in a later round.
-            if let ahead = inbox.keys.filter({ $0 > round }).max() { round = ahead }
+            // Catch up with the network if it is already in a later round.
+            round = max(round, networkRound)
             inbox = inbox.filter { $0.key >= round }
             var group = chooseGroup(rng: &rng)
             for r in inbox[round] ?? [] where !group.contains(r.from) { group.append(r.from) }
@@ -51,6 +51,16 @@ extension NodeCore {
             out.append(.setTimer(.syncTimeout(round: round), after: config.diloco.syncTimeout))
             tryFinishRound(now: now, rng: &rng, timedOut: false)
         }
+    }
+
+    /// How far ahead of this node a peer's round may be for its update to be kept.
+    static let roundsAhead = 2
+
+    /// The round the peers sharing this node's layers say they are in: the median, so that a
+    /// minority claiming absurd rounds moves nothing.
+    var networkRound: Int {
+        let rounds = peers.entries.filter { $0.info.layers.overlaps(layers) }.map(\.info.round).sorted()
+        return rounds.isEmpty ? round : rounds[rounds.count / 2]
     }
 
     /// The peers this node exchanges with this round: those sharing a layer, at most `fanout`.
@@ -89,7 +99,15 @@ extension NodeCore {
             reject(from, "wrong shape"); return
         }
         guard weights.allFinite else { reject(from, "non-finite values"); return }
+        for layer in weights.range where layers.contains(layer) {
+            let delta = l2Norm(zip(theta0[layer], weights[layer]).map { $0 - $1 })
+            guard delta <= config.diloco.maxUpdateRatio * max(1, l2Norm(theta0[layer])) else {
+                reject(from, "absurd update norm \(delta) on layer \(layer)"); return
+            }
+        }
         guard u.round >= round else { metrics.staleUpdates += 1; return }
+        // A round far ahead is not kept: nobody may drag a node (or fill its memory) by claiming one.
+        guard u.round <= round + Self.roundsAhead else { metrics.staleUpdates += 1; return }
         var list = inbox[u.round] ?? []
         guard !list.contains(where: { $0.from == from }) else { return } // a duplicate delivery
         list.append(Received(from: from, weights: weights))

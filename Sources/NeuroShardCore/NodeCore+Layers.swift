@@ -82,7 +82,9 @@ extension NodeCore {
         for layer in c.params.range where theta0.contains(layer) && theta0[layer].count == c.params[layer].count {
             theta0[layer] = c.params[layer]
         }
-        round = max(round, c.round)
+        // The holder's round, but never past what the other peers report (one peer cannot
+        // drag this node ahead).
+        round = max(round, min(c.round, networkRound))
         awaiting[from] = nil
         out.append(.note(.checkpointInstalled(layers: c.params.range, from: from, round: c.round)))
         if awaiting.isEmpty {

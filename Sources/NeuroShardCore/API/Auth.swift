@@ -19,9 +19,11 @@ public struct Authenticator: Sendable {
 
     public func authenticate(authorization: String?) -> Principal? {
         guard let header = authorization else { return nil }
-        let prefix = "Bearer "
-        guard header.hasPrefix(prefix) else { return nil }
-        let presented = Array(header.utf8.dropFirst(prefix.utf8.count))
+        // The scheme name is case-insensitive (RFC 9110 §11.1).
+        let scheme = "bearer "
+        guard header.utf8.count > scheme.utf8.count,
+              String(decoding: header.utf8.prefix(scheme.utf8.count), as: UTF8.self).lowercased() == scheme else { return nil }
+        let presented = Array(header.utf8.dropFirst(scheme.utf8.count))
         guard !presented.isEmpty else { return nil }
         var found: Principal? = nil
         if Self.constantTimeEquals(presented, owner) { found = .owner }

@@ -1,0 +1,79 @@
+import Deterministic
+@testable import NeuroShardCore
+import Training
+
+// Helpers shared by the NeuroShardCore tests: times, ids, configs, and a tiny hand-driven
+// network that delivers `.send` effects at once to the node with that address.
+
+func at(_ seconds: Double) -> Timestamp { Timestamp(nanos: Int64((seconds * 1e9).rounded())) }
+
+func nodeID(_ n: UInt64) -> NodeID { NodeID(high: n, low: n &* 0x9E37_79B9_7F4A_7C15) }
+
+func notes(_ effects: [Effect]) -> [NodeNote] {
+    effects.compactMap { if case .note(let n) = $0 { n } else { nil } }
+}
+
+func sends(_ effects: [Effect]) -> [(to: String, message: PeerMessage)] {
+    effects.compactMap { if case .send(let to, let m) = $0 { (to, m) } else { nil } }
+}
+
+/// Nodes driven by hand: every input's `.send` effects are delivered immediately (same `now`),
+/// breadth first, to the node whose address matches, unless `drop` says otherwise. Timers and
+/// compute jobs are ignored: the test fires `.timer(.heartbeat)` itself.
+struct Cluster {
+    var nodes: [String: NodeCore] = [:]
+    var rngs: [String: DeterministicRNG] = [:]
+    /// Every effect each node produced, in order.
+    var effects: [String: [Effect]] = [:]
+    /// Nodes that neither send nor receive (crashed or cut off).
+    var down: Set<String> = []
+    /// Extra filter: return true to lose a message (from address, to address, message).
+    var drop: (String, String, PeerMessage) -> Bool = { _, _, _ in false }
+
+    mutating func add(_ core: NodeCore, seed: UInt64) {
+        nodes[core.config.address] = core
+        rngs[core.config.address] = DeterministicRNG(seed: seed)
+        effects[core.config.address] = []
+    }
+
+    subscript(address: String) -> NodeCore { nodes[address]! }
+
+    func notes(of address: String) -> [NodeNote] { NeuroShardCoreTests.notes(effects[address] ?? []) }
+
+    /// Hands `input` to the node at `address` and delivers everything that follows from it.
+    @discardableResult
+    mutating func input(_ address: String, _ input: Input, at now: Timestamp) -> [Effect] {
+        var queue: [(to: String, from: String, input: Input)] = [(address, address, input)]
+        var first: [Effect]? = nil
+        while !queue.isEmpty {
+            let (to, from, next) = queue.removeFirst()
+            guard var core = nodes[to], var rng = rngs[to] else { continue }
+            if case .message = next, down.contains(to) || down.contains(from) { continue }
+            let out = core.handle(next, now: now, rng: &rng)
+            nodes[to] = core
+            rngs[to] = rng
+            effects[to, default: []].append(contentsOf: out)
+            if first == nil { first = out }
+            for (dest, message) in NeuroShardCoreTests.sends(out) where nodes[dest] != nil && !drop(to, dest, message) {
+                queue.append((dest, to, .message(from: core.config.id, message)))
+            }
+        }
+        return first ?? []
+    }
+
+    mutating func tick(_ address: String, at now: Timestamp) {
+        input(address, .timer(.heartbeat), at: now)
+    }
+
+    mutating func tickAll(at now: Timestamp) {
+        for address in nodes.keys.sorted() where !down.contains(address) { tick(address, at: now) }
+    }
+}
+
+func membershipConfig(_ n: UInt64, _ address: String, seeds: [String] = [], maxPeers: Int = 32,
+                      training: Bool = false) -> NodeConfig {
+    NodeConfig(id: nodeID(n), address: address, token: "token-\(address)", seedPeers: seeds,
+               trainingEnabled: training,
+               membership: MembershipSettings(heartbeatInterval: .seconds(2), failureTimeout: .seconds(10),
+                                              maxPeers: maxPeers, gossipSize: 3))
+}
