@@ -42,11 +42,11 @@ extension NodeCore {
             // Catch up with the network if it is already in a later round.
             round = max(round, networkRound)
             inbox = inbox.filter { $0.key >= round }
-            var group = chooseGroup(rng: &rng)
-            for r in inbox[round] ?? [] where !group.contains(r.from) { group.append(r.from) }
-            group.sort()
+            let group = chooseGroup(rng: &rng)
             let shared = outgoingWeights(delta, rng: &rng)
             for id in group { share(shared, with: id) }
+            // Peers that already sent theirs may be waiting for ours.
+            for r in inbox[round] ?? [] where !group.contains(r.from) { share(shared, with: r.from) }
             phase = .syncing(group: group, delta: delta, shared: shared)
             out.append(.setTimer(.syncTimeout(round: round), after: config.diloco.syncTimeout))
             tryFinishRound(now: now, rng: &rng, timedOut: false)
@@ -56,6 +56,8 @@ extension NodeCore {
     /// How far ahead of this node a peer's round may be for its update to be kept.
     static let roundsAhead = 2
 
+    static func maxUpdatesPerRound(_ settings: DiLoCoSettings) -> Int { 4 * settings.fanout }
+
     /// The round the peers sharing this node's layers say they are in: the median, so that a
     /// minority claiming absurd rounds moves nothing.
     var networkRound: Int {
@@ -63,9 +65,13 @@ extension NodeCore {
         return rounds.isEmpty ? round : rounds[rounds.count / 2]
     }
 
-    /// The peers this node exchanges with this round: those sharing a layer, at most `fanout`.
+    /// The peers this node exchanges with this round: those sharing a layer and in (about) the
+    /// same round, at most `fanout`. Waiting for a peer rounds ahead or behind would only end on
+    /// the timeout.
     func chooseGroup(rng: inout DeterministicRNG) -> [NodeID] {
-        let candidates = peers.entries.filter { $0.info.layers.overlaps(layers) }.map(\.info.id)
+        let candidates = peers.entries
+            .filter { $0.info.layers.overlaps(layers) && abs($0.info.round - round) <= 1 }
+            .map(\.info.id)
         return candidates.count <= config.diloco.fanout ? candidates : rng.sample(candidates, count: config.diloco.fanout)
     }
 
@@ -100,7 +106,7 @@ extension NodeCore {
         }
         guard weights.allFinite else { reject(from, "non-finite values"); return }
         for layer in weights.range where layers.contains(layer) {
-            let delta = l2Norm(zip(theta0[layer], weights[layer]).map { $0 - $1 })
+            let delta = distance(theta0[layer], weights[layer])
             guard delta <= config.diloco.maxUpdateRatio * max(1, l2Norm(theta0[layer])) else {
                 reject(from, "absurd update norm \(delta) on layer \(layer)"); return
             }
@@ -108,19 +114,16 @@ extension NodeCore {
         guard u.round >= round else { metrics.staleUpdates += 1; return }
         // A round far ahead is not kept: nobody may drag a node (or fill its memory) by claiming one.
         guard u.round <= round + Self.roundsAhead else { metrics.staleUpdates += 1; return }
-        var list = inbox[u.round] ?? []
-        guard !list.contains(where: { $0.from == from }) else { return } // a duplicate delivery
-        list.append(Received(from: from, weights: weights))
-        inbox[u.round] = list
+        let received = inbox[u.round] ?? []
+        guard !received.contains(where: { $0.from == from }) else { return } // a duplicate delivery
+        // Bounded: a node many others picked (a seed, say) does not drown in their updates.
+        guard received.count < Self.maxUpdatesPerRound(config.diloco) else { metrics.staleUpdates += 1; return }
+        inbox[u.round, default: []].append(Received(from: from, weights: weights))
         metrics.gradientsAccepted += 1
-        if case .syncing(var group, let delta, let shared) = phase, u.round == round {
-            if !group.contains(from) {
-                // It counted on us: answer with ours, and wait for it like the others.
-                group.append(from)
-                group.sort()
-                phase = .syncing(group: group, delta: delta, shared: shared)
-                share(shared, with: from)
-            }
+        if case .syncing(let group, _, let shared) = phase, u.round == round {
+            // It may be waiting for us: answer. We wait only for the group we chose, but use
+            // whatever else arrives before the round ends.
+            if !group.contains(from) { share(shared, with: from) }
             tryFinishRound(now: now, rng: &rng, timedOut: false)
         }
     }

@@ -45,3 +45,14 @@ public func l2Norm(_ x: [Float]) -> Double {
     for v in x { s += Double(v) * Double(v) }
     return s.squareRoot()
 }
+
+/// ‖a − b‖₂ accumulated in Double in a fixed order.
+public func distance(_ a: [Float], _ b: [Float]) -> Double {
+    precondition(a.count == b.count, "sizes differ")
+    var s = 0.0
+    for i in a.indices {
+        let d = Double(a[i]) - Double(b[i])
+        s += d * d
+    }
+    return s.squareRoot()
+}
