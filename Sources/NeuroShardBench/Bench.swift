@@ -46,9 +46,9 @@ struct Scenarios: ParsableCommand {
         for file in files {
             let scenario = try ScenarioReader.load(path: file)
             let result = try Simulation(scenario: scenario).run()
-            print(String(format: "%-21@ %-7d %-11.0f %-9.2f %-11.0f %-10.0f %@", scenario.name, result.nodes,
-                         result.virtualSeconds, result.wallSeconds, result.eventsPerSecond, result.speedup,
-                         result.traceHash))
+            let name = scenario.name.padding(toLength: 21, withPad: " ", startingAt: 0)
+            print(name + String(format: " %-7d %-11.0f %-9.2f %-11.0f %-10.0f ", result.nodes, result.virtualSeconds,
+                                result.wallSeconds, result.eventsPerSecond, result.speedup) + result.traceHash)
         }
         print("peak RSS \(peakResidentBytes() / 1_048_576) MB")
     }

@@ -159,8 +159,6 @@ extension NodeCore {
         round += 1
         completedRounds += 1
         inbox = inbox.filter { $0.key >= round }
-        phase = .idle
-        persist()
-        startRound(now: now, rng: &rng)
+        saveAndTrain(now: now, rng: &rng)
     }
 }

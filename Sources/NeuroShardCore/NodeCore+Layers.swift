@@ -55,9 +55,7 @@ extension NodeCore {
         theta0 = params
         invalidateRound()
         if awaiting.isEmpty {
-            phase = .idle
-            persist()
-            startRound(now: now, rng: &rng)
+            saveAndTrain(now: now, rng: &rng)
         } else {
             phase = .fetching(awaiting: awaiting)
             for id in awaiting.keys.sorted() {
@@ -88,12 +86,17 @@ extension NodeCore {
         awaiting[from] = nil
         out.append(.note(.checkpointInstalled(layers: c.params.range, from: from, round: c.round)))
         if awaiting.isEmpty {
-            phase = .idle
-            persist()
-            startRound(now: now, rng: &rng)
+            saveAndTrain(now: now, rng: &rng)
         } else {
             phase = .fetching(awaiting: awaiting)
         }
     }
 
+    /// The held layers' weights are settled (fetched, restored, or stepped at the end of a round):
+    /// save them and start the next round.
+    mutating func saveAndTrain(now: Timestamp, rng: inout DeterministicRNG) {
+        phase = .idle
+        persist()
+        startRound(now: now, rng: &rng)
+    }
 }

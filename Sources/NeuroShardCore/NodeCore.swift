@@ -124,9 +124,7 @@ public struct NodeCore: Sendable {
         case .checkpointTimeout(let attempt):
             guard attempt == checkpointAttempt, isFetching else { return }
             // The holders did not answer: keep what arrived, genesis weights for the rest.
-            phase = .idle
-            persist()
-            startRound(now: now, rng: &rng)
+            saveAndTrain(now: now, rng: &rng)
         }
     }
 
