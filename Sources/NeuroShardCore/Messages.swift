@@ -47,6 +47,8 @@ public struct RoundUpdate: Equatable, Sendable {
 public struct CheckpointMessage: Equatable, Sendable {
     public var round: Int
     public var params: LayerParameters
+    /// The holder's outer momentum for those layers (empty before its first round): replicas
+    /// that share θ₀ and momentum stay identical when they aggregate the same updates.
     public var velocity: [[Float]]
 }
 

@@ -79,6 +79,9 @@ extension NodeCore {
               c.params.layers.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { return }
         for layer in c.params.range where theta0.contains(layer) && theta0[layer].count == c.params[layer].count {
             theta0[layer] = c.params[layer]
+            if c.velocity.count == c.params.range.count {
+                outer.adopt(c.velocity[layer - c.params.range.lowerBound], layer: layer, of: theta0)
+            }
         }
         // The holder's round, but never past what the other peers report (one peer cannot
         // drag this node ahead).

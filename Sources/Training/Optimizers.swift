@@ -84,6 +84,17 @@ public struct NesterovSGD: Equatable, Sendable {
 
     public mutating func reset() { velocity = [] }
 
+    /// Adopts another replica's momentum for one layer of `range` (a node taking over layers
+    /// continues their outer steps exactly as the holder would).
+    public mutating func adopt(_ layerVelocity: [Float], layer: Int, of range: LayerParameters) {
+        if velocity.count != range.layers.count {
+            velocity = range.layers.map { [Float](repeating: 0, count: $0.count) }
+        }
+        let i = layer - range.range.lowerBound
+        guard velocity.indices.contains(i), velocity[i].count == layerVelocity.count else { return }
+        velocity[i] = layerVelocity
+    }
+
     public mutating func step(_ params: inout LayerParameters, pseudoGradient delta: LayerParameters) {
         precondition(delta.range == params.range, "ranges differ")
         if velocity.count != delta.layers.count {
