@@ -29,9 +29,3 @@ let shippedScenarios: [String] = {
     return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
         .filter { $0.hasSuffix(".yaml") }.sorted().map { dir.appendingPathComponent($0).path }
 }()
-
-func temporaryDirectory() -> String {
-    let path = NSTemporaryDirectory() + "neuroshard-test-\(UUID().uuidString)"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
