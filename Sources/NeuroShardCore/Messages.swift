@@ -21,6 +21,11 @@ public struct PeerInfo: Equatable, Sendable {
 public struct GossipEntry: Equatable, Sendable {
     public var info: PeerInfo
     public var age: TimeSpan
+
+    public init(info: PeerInfo, age: TimeSpan) {
+        self.info = info
+        self.age = age
+    }
 }
 
 public struct Heartbeat: Equatable, Sendable {
@@ -32,6 +37,10 @@ public struct Heartbeat: Equatable, Sendable {
     /// the sender held it: the receiver gets a round-trip time without extra messages.
     public var echo: Timestamp?
     public var held: TimeSpan
+
+    public init(info: PeerInfo, gossip: [GossipEntry], sentAt: Timestamp, echo: Timestamp?, held: TimeSpan) {
+        self.info = info; self.gossip = gossip; self.sentAt = sentAt; self.echo = echo; self.held = held
+    }
 }
 
 /// A node's share of a DiLoCo round, for the layers both ends hold: its weights after the inner
@@ -41,6 +50,11 @@ public struct Heartbeat: Equatable, Sendable {
 public struct RoundUpdate: Equatable, Sendable {
     public var round: Int
     public var weights: LayerParameters
+
+    public init(round: Int, weights: LayerParameters) {
+        self.round = round
+        self.weights = weights
+    }
 }
 
 /// Weights of some layers, answering a `checkpointRequest`.
@@ -50,6 +64,10 @@ public struct CheckpointMessage: Equatable, Sendable {
     /// The holder's outer momentum for those layers (empty before its first round): replicas
     /// that share θ₀ and momentum stay identical when they aggregate the same updates.
     public var velocity: [[Float]]
+
+    public init(round: Int, params: LayerParameters, velocity: [[Float]]) {
+        self.round = round; self.params = params; self.velocity = velocity
+    }
 }
 
 /// Messages between nodes. In the simulator they travel as values over virtual links; in

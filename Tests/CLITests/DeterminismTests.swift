@@ -15,8 +15,11 @@ func sameSeedSameTraceAcrossProcesses(file: String) throws {
         contents(of: out).first { $0.hasSuffix("summary.json") }.map { out.appendingPathComponent($0).deletingLastPathComponent() }
     }
     let a = try #require(folders[0], "\(file): no summary written"), b = try #require(folders[1])
-    let hashes = try [a, b].map { try readJSON($0.appendingPathComponent("summary.json").path)["trace_hash"] as? String }
+    let summaries = try [a, b].map { try readJSON($0.appendingPathComponent("summary.json").path) }
+    let hashes = summaries.map { $0["trace_hash"] as? String }
     #expect(hashes[0] != nil)
+    // A shipped scenario is also a regression test: its own expectations hold.
+    #expect(summaries[0]["passed"] as? Bool == true, "\(file) failed its expectations")
     if hashes[0] != hashes[1] {
         Issue.record("\(file): trace hashes differ; \(firstDifference(a.appendingPathComponent("trace.log"), b.appendingPathComponent("trace.log")))")
     }
