@@ -29,12 +29,6 @@ enum Main {
     }
 }
 
-/// A failure already explained to the user; exits with `status`.
-struct Failure: Error, CustomStringConvertible {
-    var status: Int32
-    var description: String
-}
-
 func fail(_ message: String, status: Int32 = 2) -> ExitCode {
     FileHandle.standardError.write(Data("neuroshard: \(message)\n".utf8))
     return ExitCode(status)

@@ -21,6 +21,10 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Print only the final one-line result.")
     var quiet = false
 
+    func validate() throws {
+        if let seed, seed > UInt64(Int64.max) { throw ValidationError("--seed must be at most \(Int64.max)") }
+    }
+
     func run() throws {
         var scenario: Scenario
         do {

@@ -101,7 +101,9 @@ struct SeedRange {
     var range: ClosedRange<UInt64>
     init?(_ text: String) {
         let parts = text.components(separatedBy: "..")
-        guard parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]), a <= b else { return nil }
+        guard parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]), a <= b, b <= UInt64(Int64.max) else {
+            return nil
+        }
         range = a...b
     }
 }

@@ -20,14 +20,15 @@ public enum TimerKind: Hashable, Sendable {
     case heartbeat
     /// Re-check the layer assignment (set with a random delay so that nodes do not move at once).
     case rebalance
-    case syncTimeout(round: Int)
+    /// Ends the exchange started as number `attempt` (a round may be restarted by a layer move).
+    case syncTimeout(attempt: Int)
     case checkpointTimeout(attempt: Int)
 
     public var digest: UInt64 {
         switch self {
         case .heartbeat: 1
         case .rebalance: 2
-        case .syncTimeout(let r): 3 | UInt64(truncatingIfNeeded: r) << 8
+        case .syncTimeout(let a): 3 | UInt64(truncatingIfNeeded: a) << 8
         case .checkpointTimeout(let a): 4 | UInt64(truncatingIfNeeded: a) << 8
         }
     }
@@ -83,6 +84,7 @@ public enum NodeNote: Equatable, Sendable {
     case checkpointInstalled(layers: Range<Int>, from: NodeID, round: Int)
     case roundCompleted(round: Int, loss: Double, contributors: Int, timedOut: Bool)
     case updateRejected(from: NodeID, reason: String)
+    case messageRejected(from: NodeID, kind: String, reason: String)
 
     public var kind: String {
         switch self {
@@ -94,6 +96,7 @@ public enum NodeNote: Equatable, Sendable {
         case .checkpointInstalled: "checkpoint_installed"
         case .roundCompleted: "round_completed"
         case .updateRejected: "update_rejected"
+        case .messageRejected: "message_rejected"
         }
     }
 
@@ -110,6 +113,7 @@ public enum NodeNote: Equatable, Sendable {
         case .roundCompleted(let round, let loss, let n, let timedOut):
             "round \(round) done: loss \(loss), \(n) contributors\(timedOut ? ", timed out" : "")"
         case .updateRejected(let from, let reason): "update from \(from.short) rejected: \(reason)"
+        case .messageRejected(let from, let kind, let reason): "\(kind) from \(from.short) rejected: \(reason)"
         }
     }
 }

@@ -34,7 +34,8 @@ extension NodeCore {
         computeStartedAt = nil
         switch output {
         case .innerPhase(let params, let optimizer, let report):
-            guard params.range == layers else { phase = .idle; return }
+            // A layer move invalidates the running job (its id no longer matches), so the
+            // result covers exactly the held layers.
             inner = optimizer
             metrics.innerSteps += report.steps
             metrics.samples += report.samples
@@ -48,7 +49,8 @@ extension NodeCore {
             // Peers that already sent theirs may be waiting for ours.
             for r in inbox[round] ?? [] where !group.contains(r.from) { share(shared, with: r.from) }
             phase = .syncing(group: group, delta: delta, shared: shared)
-            out.append(.setTimer(.syncTimeout(round: round), after: config.diloco.syncTimeout))
+            syncAttempt += 1
+            out.append(.setTimer(.syncTimeout(attempt: syncAttempt), after: config.diloco.syncTimeout))
             tryFinishRound(now: now, rng: &rng, timedOut: false)
         }
     }
@@ -65,12 +67,13 @@ extension NodeCore {
         return rounds.isEmpty ? round : rounds[rounds.count / 2]
     }
 
-    /// The peers this node exchanges with this round: those sharing a layer and in (about) the
-    /// same round, at most `fanout`. Waiting for a peer rounds ahead or behind would only end on
-    /// the timeout.
+    /// The peers this node exchanges with this round: those sharing a layer, in this round or one
+    /// behind (about to reach it), at most `fanout`. A peer already ahead would drop our update
+    /// as stale, and waiting for it could only end on the timeout.
     func chooseGroup(rng: inout DeterministicRNG) -> [NodeID] {
+        let current = (round - 1)...round
         let candidates = peers.entries
-            .filter { $0.info.layers.overlaps(layers) && abs($0.info.round - round) <= 1 }
+            .filter { $0.info.layers.overlaps(layers) && current.contains($0.info.round) }
             .map(\.info.id)
         return candidates.count <= config.diloco.fanout ? candidates : rng.sample(candidates, count: config.diloco.fanout)
     }
@@ -147,7 +150,7 @@ extension NodeCore {
         var aggregate = delta
         for layer in layers {
             let base = theta0[layer]
-            let deltas = contributions.filter { $0.weights.contains(layer) }.map { c in
+            let deltas = contributions.filter { $0.weights.contains(layer) && $0.weights[layer].count == base.count }.map { c in
                 zip(base, c.weights[layer]).map { $0 - $1 }
             }
             aggregate[layer] = config.diloco.aggregator.aggregate(deltas)

@@ -3,66 +3,71 @@ import Training
 
 /// Which layers this node holds, and fetching their weights from peers.
 extension NodeCore {
-    mutating func rebalance(now: Timestamp, rng: inout DeterministicRNG, force: Bool = false) {
+    mutating func rebalance(now: Timestamp, rng: inout DeterministicRNG) {
         rebalancePending = false
-        let target: Range<Int>
-        if force {
-            target = layers.isEmpty
-                ? (LayerPlanner.plan(layerCount: objective.layerCount, capacity: capacity, current: 0..<0,
-                                     peerRanges: peerRanges) ?? 0..<0)
-                : layers
-        } else {
-            guard let planned = LayerPlanner.plan(layerCount: objective.layerCount, capacity: capacity,
-                                                  current: layers, peerRanges: peerRanges) else { return }
-            target = planned
-        }
+        guard let target = LayerPlanner.plan(layerCount: objective.layerCount, capacity: capacity,
+                                             current: layers, peerRanges: peerRanges) else { return }
         take(target, now: now, rng: &rng)
     }
 
-    /// Holds `target` from now on: keeps the weights of layers it already has, asks peers for the
-    /// others (their newest θ₀), and starts from the genesis weights where no peer has them.
+    /// Holds `target` from now on: keeps the weights (and outer momentum) of layers it already
+    /// has, asks peers for the others (their newest θ₀), and starts from the genesis weights where
+    /// no peer has them.
     mutating func take(_ target: Range<Int>, now: Timestamp, rng: inout DeterministicRNG) {
         let old = layers
-        let params = LayerParameters(range: target, layers: target.map { layer in
+        guard old != target else { return }
+        out.append(.note(.layersChanged(from: old, to: target, role: Role(layers: target, layerCount: objective.layerCount))))
+        theta0 = LayerParameters(range: target, layers: target.map { layer in
             old.contains(layer) ? theta0[layer] : objective.initialParameters(layer: layer)
         })
-        if old != target {
-            out.append(.note(.layersChanged(from: old, to: target, role: Role(layers: target, layerCount: objective.layerCount))))
-            if !old.isEmpty || !outer.velocity.isEmpty {
-                inner.reset()
-                outer.reset()
-            }
-        }
+        outer.remap(from: old, to: theta0)
+        inner.reset()
+        inbox = [:] // updates for the old layers
         layers = target
-        if old != target { announce(now: now) }
-        // Ask the most advanced holder of each missing layer, contiguous runs per holder.
-        var awaiting: [NodeID: Range<Int>] = [:]
-        var layer = target.lowerBound
-        while layer < target.upperBound {
-            if old.contains(layer) { layer += 1; continue }
-            guard let holder = peers.entries.filter({ $0.info.layers.contains(layer) })
-                .max(by: { ($0.info.round, $1.info.id) < ($1.info.round, $0.info.id) }) else { layer += 1; continue }
-            var end = layer + 1
-            while end < target.upperBound && !old.contains(end) && holder.info.layers.contains(end) { end += 1 }
-            let run = layer..<end
-            if let existing = awaiting[holder.info.id] {
-                awaiting[holder.info.id] = min(existing.lowerBound, run.lowerBound)..<max(existing.upperBound, run.upperBound)
-            } else {
-                awaiting[holder.info.id] = run
-            }
-            layer = end
-        }
-        theta0 = params
+        announce(now: now)
         invalidateRound()
+        let awaiting = fetch(target.filter { !old.contains($0) })
         if awaiting.isEmpty {
             saveAndTrain(now: now, rng: &rng)
         } else {
             phase = .fetching(awaiting: awaiting)
-            for id in awaiting.keys.sorted() {
-                if let address = peers[id]?.info.address { send(.checkpointRequest(layers: awaiting[id]!), to: address) }
-            }
+        }
+    }
+
+    /// Asks the most advanced holder of each of `missing` for its weights, one request per
+    /// holder; returns what was asked of whom. Layers nobody holds keep their genesis weights.
+    mutating func fetch(_ missing: [Int]) -> [NodeID: Range<Int>] {
+        var awaiting: [NodeID: Range<Int>] = [:]
+        for layer in missing {
+            guard let holder = peers.entries.filter({ $0.info.layers.contains(layer) })
+                .max(by: { ($0.info.round, $1.info.id) < ($1.info.round, $0.info.id) }) else { continue }
+            let asked = awaiting[holder.info.id].map { min($0.lowerBound, layer)..<max($0.upperBound, layer + 1) }
+            awaiting[holder.info.id] = asked ?? layer..<(layer + 1)
+        }
+        for id in awaiting.keys.sorted() {
+            send(.checkpointRequest(layers: awaiting[id]!), to: peers[id]!.info.address)
+        }
+        if !awaiting.isEmpty {
             checkpointAttempt += 1
             out.append(.setTimer(.checkpointTimeout(attempt: checkpointAttempt), after: config.membership.failureTimeout))
+        }
+        return awaiting
+    }
+
+    /// A holder we were fetching from is gone: ask another for its layers.
+    mutating func refetch(now: Timestamp, rng: inout DeterministicRNG) {
+        guard case .fetching(var awaiting) = phase else { return }
+        let lost = awaiting.keys.filter { !peers.contains($0) }.sorted()
+        guard !lost.isEmpty else { return }
+        var missing: [Int] = []
+        for id in lost { missing += Array(awaiting.removeValue(forKey: id)!) }
+        for (id, range) in fetch(missing.sorted()) {
+            awaiting[id] = awaiting[id].map { min($0.lowerBound, range.lowerBound)..<max($0.upperBound, range.upperBound) } ?? range
+        }
+        if awaiting.isEmpty {
+            saveAndTrain(now: now, rng: &rng)
+        } else {
+            phase = .fetching(awaiting: awaiting)
         }
     }
 

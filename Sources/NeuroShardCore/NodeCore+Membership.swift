@@ -22,8 +22,16 @@ extension NodeCore {
         persist()
     }
 
-    mutating func receive(_ message: PeerMessage, from: NodeID, now: Timestamp, rng: inout DeterministicRNG) {
-        metrics.received(message)
+    mutating func receive(_ raw: PeerMessage, from: NodeID, now: Timestamp, rng: inout DeterministicRNG) {
+        metrics.received(raw)
+        let message: PeerMessage
+        switch validated(raw, from: from) {
+        case .success(let m): message = m
+        case .failure(let rejection):
+            metrics.messagesRejected += 1
+            out.append(.note(.messageRejected(from: from, kind: raw.kind, reason: rejection.reason)))
+            return
+        }
         switch message {
         case .join(let info):
             hear(info, now: now)
@@ -137,12 +145,8 @@ extension NodeCore {
     mutating func peersChanged(now: Timestamp, rng: inout DeterministicRNG) {
         // A peer that left may have been the one we were waiting for.
         if case .syncing(let group, _, _) = phase, !group.isEmpty { tryFinishRound(now: now, rng: &rng, timedOut: false) }
-        if case .fetching(let awaiting) = phase, awaiting.keys.contains(where: { !peers.contains($0) }) {
-            phase = .idle
-            rebalance(now: now, rng: &rng, force: true)
-        }
+        refetch(now: now, rng: &rng)
     }
 
     var peerRanges: [Range<Int>] { peers.entries.map(\.info.layers) }
-
 }

@@ -33,6 +33,7 @@ public struct NodeCore: Sendable {
     var departed: [NodeID: Timestamp] = [:]
     var rebalancePending = false
     var checkpointAttempt = 0
+    var syncAttempt = 0
     var computeStartedAt: Timestamp?
     var knownAddresses: [String]
 
@@ -119,8 +120,10 @@ public struct NodeCore: Sendable {
     mutating func timerFired(_ kind: TimerKind, now: Timestamp, rng: inout DeterministicRNG) {
         switch kind {
         case .heartbeat: heartbeatTick(now: now, rng: &rng)
-        case .rebalance: if !isFetching { rebalance(now: now, rng: &rng) }
-        case .syncTimeout(let r): if r == round { tryFinishRound(now: now, rng: &rng, timedOut: true) }
+        case .rebalance:
+            rebalancePending = false
+            if !isFetching { rebalance(now: now, rng: &rng) }
+        case .syncTimeout(let attempt): if attempt == syncAttempt { tryFinishRound(now: now, rng: &rng, timedOut: true) }
         case .checkpointTimeout(let attempt):
             guard attempt == checkpointAttempt, isFetching else { return }
             // The holders did not answer: keep what arrived, genesis weights for the rest.

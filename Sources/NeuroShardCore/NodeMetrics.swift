@@ -12,12 +12,13 @@ public struct NodeMetrics: Equatable, Sendable {
     public var gradientsSubmitted = 0
     public var gradientsAccepted = 0
     public var gradientsRejected = 0
+    /// Peer messages dropped as malformed or impersonating (see NodeCore+Validation).
+    public var messagesRejected = 0
     public var staleUpdates = 0
     public var syncTimeouts = 0
     public var peersDropped = 0
     public var persistFailures = 0
     public var apiRequests = 0
-    public var apiResponsesByStatus: [Int: Int] = [:]
     public var computeBusy = TimeSpan.zero
     public var inferenceRequests = 0
     public var tokensGenerated = 0

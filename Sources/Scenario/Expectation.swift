@@ -60,7 +60,7 @@ public enum MetricCatalog {
         "final_loss": "mean loss of the live training nodes at the end",
         "initial_loss": "loss of the genesis weights",
         "outer_rounds": "most DiLoCo rounds completed by a live node",
-        "min_outer_rounds": "fewest DiLoCo rounds completed by a live training node",
+        "min_outer_rounds": "fewest DiLoCo rounds completed by a live training node (0 if one never finished a round)",
         "all_layers_covered": "1 when every layer is held by a live node at the end",
         "uncovered_seconds": "virtual seconds some layer had no live holder, after first full coverage",
         "live_nodes": "nodes running at the end",

@@ -7,7 +7,7 @@ enum Quantity {
         let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
         var rest = Substring(text.lowercased().replacingSpaces)
         guard !rest.isEmpty else { return nil }
-        if let seconds = Double(rest) { return seconds >= 0 && seconds.isFinite ? .seconds(seconds) : nil }
+        if let seconds = Double(rest) { return (0...maxSeconds).contains(seconds) ? .seconds(seconds) : nil }
         var total = 0.0
         while !rest.isEmpty {
             let numberEnd = rest.firstIndex { !$0.isNumber && $0 != "." } ?? rest.endIndex
@@ -18,8 +18,11 @@ enum Quantity {
             total += value * factor
             rest = rest[unitEnd...]
         }
-        return .seconds(total)
+        // Beyond a century the nanosecond clock would overflow soon after.
+        return total <= Self.maxSeconds ? .seconds(total) : nil
     }
+
+    static let maxSeconds = 100 * 365.25 * 86400
 
     /// Megabits per second: `100mbps`, `1gbps`, `500kbps`; a bare number is Mbit/s.
     static func bandwidthMbps(_ text: String) -> Double? {

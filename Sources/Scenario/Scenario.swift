@@ -91,12 +91,17 @@ public enum LatencyModel: Sendable, Equatable {
     case exponential(mean: TimeSpan, min: TimeSpan)
     case lognormal(median: TimeSpan, sigma: Double)
 
+    /// A draw, at most an hour: a heavy tail must not overflow the clock.
     public func sample(_ rng: inout DeterministicRNG) -> TimeSpan {
+        min(draw(&rng), .seconds(3600))
+    }
+
+    private func draw(_ rng: inout DeterministicRNG) -> TimeSpan {
         switch self {
         case .constant(let t): return t
         case .uniform(let lo, let hi): return lo + (hi - lo) * rng.nextDouble()
         case .exponential(let mean, let lo): return lo + .seconds(rng.nextExponential(mean: (mean - lo).seconds))
-        case .lognormal(let median, let sigma): return median * _exp(sigma * rng.nextGaussian())
+        case .lognormal(let median, let sigma): return .seconds(min(median.seconds * _exp(sigma * rng.nextGaussian()), 3600))
         }
     }
 }

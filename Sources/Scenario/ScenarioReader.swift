@@ -81,7 +81,9 @@ public enum ScenarioReader {
             throw (nameValue ?? root.value).error("name may use letters, digits, '-', '_' and '.' only (it names the results folder)")
         }
         let seedValue = try root.required("seed")
-        guard let seed = UInt64(try seedValue.string()) else { throw seedValue.error("seed must be a whole number ≥ 0") }
+        guard let seed = UInt64(try seedValue.string()), seed <= UInt64(Int64.max) else {
+            throw seedValue.error("seed must be a whole number from 0 to \(Int64.max)")
+        }
         let durationValue = try root.required("duration")
         let duration = try durationValue.parsed("duration (e.g. 10m, 30s, 1h)", Quantity.duration)
         guard duration > .zero else { throw durationValue.error("duration must be positive") }
@@ -218,7 +220,7 @@ public enum ScenarioReader {
             let lo = try m.optional("min")?.parsed("duration", Quantity.duration) ?? .zero
             guard lo <= mean else { throw value.error("latency min must not exceed mean") }
             model = .exponential(mean: mean, min: lo)
-        case "lognormal": model = .lognormal(median: try duration("median"), sigma: try m.required("sigma").double(in: 0...10))
+        case "lognormal": model = .lognormal(median: try duration("median"), sigma: try m.required("sigma").double(in: 0...3))
         default: throw value.error("unknown latency dist '\(dist)' (known: constant, uniform, exponential, lognormal)")
         }
         try m.finish()
@@ -313,7 +315,7 @@ public enum ScenarioReader {
             let m = try item.map()
             let atValue = try m.required("at")
             let at = try atValue.parsed("duration", Quantity.duration)
-            guard at <= scenario.duration else { throw atValue.error("fault at \(at) is after the end of the run (\(scenario.duration))") }
+            guard at < scenario.duration else { throw atValue.error("fault at \(at) is not before the end of the run (\(scenario.duration))") }
             let present = m.keys.filter { kinds.contains($0) }
             guard present.count == 1, let kindName = present.first else {
                 throw item.error("each fault names exactly one of: \(kinds.joined(separator: ", "))")

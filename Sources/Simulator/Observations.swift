@@ -104,6 +104,8 @@ extension Simulation {
         var minPeers = Int.max
 
         var meanLoss: Double { training > 0 ? lossSum / Double(training) : .nan }
+        /// Fewest rounds of a live training node (0 when there is none).
+        var fewestRounds: Int { minRound == .max ? 0 : minRound }
     }
 
     func snapshot() -> Snapshot {
@@ -113,12 +115,14 @@ extension Simulation {
             s.peerSum += node.core.peers.count
             s.minPeers = min(s.minPeers, node.core.peers.count)
             s.maxRound = max(s.maxRound, node.core.completedRounds)
-            guard node.config.trainingEnabled, let loss = node.core.lastLoss else { continue }
+            guard node.config.trainingEnabled else { continue }
+            // A training node that never finished a round still counts, with 0 rounds.
+            s.minRound = min(s.minRound, node.core.completedRounds)
+            guard let loss = node.core.lastLoss else { continue }
             s.training += 1
             s.lossSum += loss
             s.minLoss = min(s.minLoss, loss)
             s.maxLoss = max(s.maxLoss, loss)
-            s.minRound = min(s.minRound, node.core.completedRounds)
         }
         return s
     }
@@ -128,7 +132,7 @@ extension Simulation {
         samples.append(MetricsSample(
             time: Double(now) / 1e9, liveNodes: s.live, trainingNodes: s.training, meanLoss: s.meanLoss,
             minLoss: s.training > 0 ? s.minLoss : .nan, maxLoss: s.training > 0 ? s.maxLoss : .nan,
-            minRound: s.training > 0 ? s.minRound : 0, maxRound: s.maxRound,
+            minRound: s.fewestRounds, maxRound: s.maxRound,
             meanPeers: s.live > 0 ? Double(s.peerSum) / Double(s.live) : 0, covered: coverage.allCovered,
             messages: stats.messages, bytes: stats.bytes, dropped: stats.dropped, events: trace.events,
             http2xx: stats.httpCount { (200..<300).contains($0) }, http4xx: stats.httpCount { (400..<500).contains($0) },

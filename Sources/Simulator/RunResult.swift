@@ -36,7 +36,7 @@ public struct RunResult: Sendable {
             "final_loss": snap.meanLoss,
             "initial_loss": sim.objective.evaluate(sim.objective.initialParameters(range: 0..<sim.objective.layerCount)),
             "outer_rounds": Double(snap.maxRound),
-            "min_outer_rounds": Double(snap.training > 0 ? snap.minRound : 0),
+            "min_outer_rounds": Double(snap.fewestRounds),
             "all_layers_covered": sim.coverage.allCovered ? 1 : 0,
             "uncovered_seconds": Double(sim.coverage.uncoveredNanos) / 1e9,
             "live_nodes": Double(snap.live),

@@ -22,6 +22,8 @@ struct SimNode {
     var drift = 0.0
     /// Events that arrived while paused, in arrival order.
     var held: [SimEvent] = []
+    /// Bumped on every pause, so that a timed resume ends only the pause that scheduled it.
+    var pauses: UInt32 = 0
     var computeFreeAt: Int64 = 0
     var uplinkFreeAt: Int64 = 0
     var lastLayers: Range<Int> = 0..<0
@@ -47,7 +49,7 @@ enum SimEvent {
     case computeDone(node: Int32, incarnation: UInt32, slot: Int32)
     case persistFailed(node: Int32, incarnation: UInt32)
     case fault(index: Int32)
-    case resume(node: Int32)
+    case resume(node: Int32, pause: UInt32)
     /// The load generator's schedule for one target.
     case load(spec: Int32, target: Int32)
     /// One client call reaching its target.
@@ -56,7 +58,7 @@ enum SimEvent {
 
     var node: Int32 {
         switch self {
-        case .start(let n), .timer(let n, _, _), .computeDone(let n, _, _), .persistFailed(let n, _), .resume(let n),
+        case .start(let n), .timer(let n, _, _), .computeDone(let n, _, _), .persistFailed(let n, _), .resume(let n, _),
              .call(_, let n): n
         case .deliver, .fault, .load, .sample: -1
         }

@@ -23,7 +23,8 @@ extension Simulation {
         case .pause(let sel, let duration):
             for i in scenario.nodes(sel) where nodes[i].state == .running {
                 nodes[i].state = .paused
-                if let d = duration { queue.push(at: now + d.nanos, .resume(node: Int32(i))) }
+                nodes[i].pauses &+= 1
+                if let d = duration { queue.push(at: now + d.nanos, .resume(node: Int32(i), pause: nodes[i].pauses)) }
                 acted = true
             }
         case .resume(let sel):
@@ -71,9 +72,17 @@ extension Simulation {
     private func stop(_ i: Int, as state: SimNode.State) {
         nodes[i].state = state
         nodes[i].incarnation &+= 1
-        for event in nodes[i].held { if case .deliver(let slot) = event { _ = messages.remove(slot) } }
+        for event in nodes[i].held {
+            switch event {
+            case .deliver(let slot): _ = messages.remove(slot)
+            case .computeDone(_, _, let slot): _ = computeResults.remove(slot)
+            case .call: stats.unreachable += 1
+            default: break
+            }
+        }
         nodes[i].held = []
         nodes[i].computeFreeAt = now
+        nodes[i].uplinkFreeAt = now
         coverage.update(from: nodes[i].lastLayers, to: 0..<0, at: now)
         nodes[i].lastLayers = 0..<0
     }

@@ -11,16 +11,17 @@ extension Simulation {
         stats.bytes += size
         guard let j = addressIndex[address] else { stats.dropped += 1; return }
         let net = scenario.network
-        if isBlocked(from: i, to: j) || netRNG.chance(net.loss) {
-            stats.dropped += 1
-            return
-        }
+        // The sender's uplink carries the message whether or not it arrives.
         let src = scenario.groups[nodes[i].group].link, dst = scenario.groups[nodes[j].group].link
         let mbps = min(src.upMbps, dst.downMbps)
         let transmit = Int64((Double(size) * 8 / (mbps * 1e6) * 1e9).rounded())
         let start = max(now, nodes[i].uplinkFreeAt)
         nodes[i].uplinkFreeAt = start + transmit
         let sent = start + transmit
+        if isBlocked(from: i, to: j) || netRNG.chance(net.loss) {
+            stats.dropped += 1
+            return
+        }
         let extra = src.extraLatency.nanos + dst.extraLatency.nanos
         let envelope = Envelope(from: Int32(i), to: Int32(j), toIncarnation: nodes[j].incarnation, message: message)
         var latency = net.latency.sample(&netRNG).nanos + extra

@@ -146,7 +146,8 @@ public final class Simulation {
         case .fault(let f):
             record(-1, kind: 6, digest: UInt64(f)) { "fault \(self.scenario.faults[Int(f)].kind.name)" }
             applyFault(scenario.faults[Int(f)])
-        case .resume(let n):
+        case .resume(let n, let pause):
+            guard nodes[Int(n)].pauses == pause else { return } // resumed and paused again since
             record(Int(n), kind: 7, digest: 0) { "resume" }
             resume(Int(n))
         case .load(let s, let t):

@@ -25,8 +25,6 @@ public enum Behaviour: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var isHonest: Bool { self == .honest }
-
     /// The update this node actually sends, or nil when it sends nothing.
     public func corrupt(_ delta: [Float], rng: inout DeterministicRNG) -> [Float]? {
         switch self {

@@ -82,15 +82,23 @@ public struct NesterovSGD: Equatable, Sendable {
         self.velocity = velocity
     }
 
-    public mutating func reset() { velocity = [] }
-
-    /// Adopts another replica's momentum for one layer of `range` (a node taking over layers
-    /// continues their outer steps exactly as the holder would).
-    public mutating func adopt(_ layerVelocity: [Float], layer: Int, of range: LayerParameters) {
-        if velocity.count != range.layers.count {
-            velocity = range.layers.map { [Float](repeating: 0, count: $0.count) }
+    /// Follows a node's move from layers `old` to `new.range`: layers it keeps keep their
+    /// momentum, new ones start from zero.
+    public mutating func remap(from old: Range<Int>, to new: LayerParameters) {
+        let previous = velocity
+        velocity = new.range.map { layer in
+            old.contains(layer) && !previous.isEmpty ? previous[layer - old.lowerBound]
+                : [Float](repeating: 0, count: new[layer].count)
         }
-        let i = layer - range.range.lowerBound
+    }
+
+    /// Adopts another replica's momentum for one of `params`' layers (a node taking over layers
+    /// continues their outer steps exactly as the holder would).
+    public mutating func adopt(_ layerVelocity: [Float], layer: Int, of params: LayerParameters) {
+        if velocity.count != params.layers.count {
+            velocity = params.layers.map { [Float](repeating: 0, count: $0.count) }
+        }
+        let i = layer - params.range.lowerBound
         guard velocity.indices.contains(i), velocity[i].count == layerVelocity.count else { return }
         velocity[i] = layerVelocity
     }

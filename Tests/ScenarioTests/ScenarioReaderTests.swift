@@ -351,7 +351,7 @@ private let head = """
                 disk_full: lazy
               - at: 4m
                 disk_ok: lazy
-              - at: 5m
+              - at: 4m59s
                 pause: half[1]
             load:
               - target: noisy
@@ -386,7 +386,7 @@ private let head = """
         #expect(s.faults[3].kind.name == "disk_ok")
         guard case .pause(_, let duration) = s.faults[4].kind else { Issue.record("not a pause"); return }
         #expect(duration == nil)
-        #expect(s.faults[4].at == s.duration, "a fault exactly at the end is allowed")
+        #expect(s.faults[4].at == .seconds(299))
         let load = try #require(s.load.first)
         #expect(load.path == "/custom")
         #expect(load.method == "POST")
@@ -622,7 +622,16 @@ private let head = """
                 heal: true
               - at: 6m  # HERE
                 crash: full
-            """, saying: "after the end")
+            """, saying: "not before the end")
+    }
+
+    /// The run covers [0, duration): a fault due exactly at the end would never fire.
+    @Test func faultAtTheEnd() {
+        expectRejected(head + """
+            faults:
+              - at: 5m  # HERE
+                crash: full
+            """, saying: "not before the end")
     }
 
     @Test func faultNamingTwoKinds() {

@@ -170,3 +170,46 @@ import Testing
         #expect(Double(sim.coverage.uncoveredNanos) / 1e9 <= 7.5)
     }
 }
+
+@Suite struct FaultEdgeTests {
+    @Test func aTimedResumeEndsOnlyItsOwnPause() throws {
+        let sim = try simulation(FaultTests.yaml(faults: """
+              - at: 60s
+                pause: n[1]
+                for: 60s
+              - at: 70s
+                resume: n[1]
+              - at: 80s
+                pause: n[1]
+                for: 60s
+            """))
+        sim.advance(seconds: 125)
+        #expect(sim.nodes[1].state == .paused) // the first pause's timer (120 s) did not end the second
+        sim.advance(seconds: 141)
+        #expect(sim.nodes[1].state == .running)
+    }
+
+    @Test func aCrashWhilePausedReleasesWhatWasHeld() throws {
+        let sim = try simulation(FaultTests.yaml(faults: """
+              - at: 60s
+                pause: n[1]
+              - at: 90s
+                crash: n[1]
+            """, extra: "load:\n  - {target: \"n[1]\", endpoint: health, per_minute: 60}"))
+        sim.advance(seconds: 89)
+        #expect(!sim.nodes[1].held.isEmpty)
+        let answered = sim.stats.httpCount { _ in true }
+        sim.advance(seconds: 91)
+        #expect(sim.nodes[1].held.isEmpty)
+        // The 29 calls it held were never answered: they count as unreachable, not lost.
+        #expect(sim.stats.unreachable >= 29)
+        #expect(sim.stats.httpCount { _ in true } == answered)
+    }
+
+    @Test func aTrainingNodeThatNeverFinishedARoundCountsAsZero() throws {
+        let result = try simulation(FaultTests.yaml(
+            nodes: "  - group: n\n    count: 2\n    memory: 1gb\n  - group: slow\n    memory: 1gb\n    speed: 1mflops")).run()
+        #expect(result.metrics["min_outer_rounds"] == 0)
+        #expect(result.metrics["outer_rounds"]! > 10)
+    }
+}

@@ -34,12 +34,12 @@ public struct Authenticator: Sendable {
     }
 
     static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var diff = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        var diff: UInt = a.count == b.count ? 0 : 1
         let n = max(a.count, b.count)
         for i in 0..<n {
             let x = i < a.count ? a[i] : 0
             let y = i < b.count ? b[i] : 0
-            diff |= x ^ y
+            diff |= UInt(x ^ y)
         }
         return diff == 0
     }

@@ -27,7 +27,6 @@ extension NodeCore {
         } catch {
             response = error.response
         }
-        metrics.apiResponsesByStatus[response.status, default: 0] += 1
         return response
     }
 

@@ -50,7 +50,7 @@ public struct RateLimiter: Sendable {
         }
         guard times.count < limit else {
             calls[key] = times
-            return .limited(retryAfter: (times[0] + limits.window) - now)
+            return .limited(retryAfter: times.first.map { ($0 + limits.window) - now } ?? limits.window)
         }
         times.append(now)
         calls[key] = times
