@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Module arrows point one way (see README "Layout"):
-// Deterministic ← Training ← NeuroShardCore ← Simulator ← neuroshard (CLI)
-//                                 Scenario ↗
+// Deterministic ← Training ← NeuroShardCore ← Scenario ← Simulator ← neuroshard (CLI)
+// COpenBLAS ← TensorMath (dense math for the transformer, which arrives with issue 3)
 let package = Package(
     name: "NeuroShard",
     platforms: [.macOS(.v14)],
@@ -17,6 +17,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "Deterministic"),
+        .systemLibrary(name: "COpenBLAS"),
+        .target(name: "TensorMath", dependencies: ["COpenBLAS"]),
         .target(name: "Training", dependencies: ["Deterministic"]),
         .target(name: "NeuroShardCore", dependencies: ["Deterministic", "Training"]),
         .target(name: "Scenario", dependencies: ["NeuroShardCore", .product(name: "Yams", package: "Yams")]),
@@ -26,10 +28,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "NeuroShardBench", dependencies: [
-            "Simulator", "Deterministic",
+            "Simulator", "Deterministic", "TensorMath",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "DeterministicTests", dependencies: ["Deterministic"]),
+        .testTarget(name: "TensorMathTests", dependencies: ["TensorMath", "Deterministic"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "NeuroShardCoreTests", dependencies: ["NeuroShardCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),

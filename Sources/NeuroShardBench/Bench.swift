@@ -3,13 +3,14 @@ import Deterministic
 import Foundation
 import Scenario
 import Simulator
+import TensorMath
 
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neuroshard-bench",
         abstract: "Benchmarks that print figures (see the README's Performance section).",
-        subcommands: [Engine.self, Scenarios.self])
+        subcommands: [Engine.self, Scenarios.self, Sgemm.self])
 }
 
 struct Engine: ParsableCommand {
@@ -51,5 +52,37 @@ struct Scenarios: ParsableCommand {
                                 result.wallSeconds, result.eventsPerSecond, result.speedup) + result.traceHash)
         }
         print("peak RSS \(peakResidentBytes() / 1_048_576) MB")
+    }
+}
+
+struct Sgemm: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Single-thread cblas_sgemm GFLOP/s on a few shapes: the machine's dense-math peak.")
+
+    @Option(help: "Seconds per shape.")
+    var seconds = 1.0
+
+    func run() {
+        BLAS.setThreads(1)
+        print("sgemm, 1 thread (m × k · k × n)        GFLOP/s")
+        var best = 0.0
+        for (m, k, n) in [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (128, 512, 2048), (2048, 512, 128)] {
+            var rng = DeterministicRNG(seed: 1)
+            let a = (0..<(m * k)).map { _ in Float(rng.nextDouble() - 0.5) }
+            let b = (0..<(k * n)).map { _ in Float(rng.nextDouble() - 0.5) }
+            let clock = ContinuousClock()
+            let start = clock.now
+            var runs = 0
+            while clock.now - start < .seconds(seconds) {
+                _ = BLAS.matmul(a, b, m: m, n: n, k: k)
+                runs += 1
+            }
+            let elapsed = clock.now - start
+            let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let gflops = 2 * Double(m * n * k) * Double(runs) / wall / 1e9
+            best = max(best, gflops)
+            print("\("\(m) × \(k) · \(k) × \(n)".padding(toLength: 38, withPad: " ", startingAt: 0))\(String(format: "%.1f", gflops))")
+        }
+        print(String(format: "peak %.1f GFLOP/s", best))
     }
 }

@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS interface (Debian: libopenblas-dev, installed by scripts/setup.sh).
+#include <cblas.h>
