@@ -61,8 +61,12 @@ extension NodeCore {
         guard !lost.isEmpty else { return }
         var missing: [Int] = []
         for id in lost { missing += Array(awaiting.removeValue(forKey: id)!) }
-        for (id, range) in fetch(missing.sorted()) {
-            awaiting[id] = awaiting[id].map { min($0.lowerBound, range.lowerBound)..<max($0.upperBound, range.upperBound) } ?? range
+        for (id, range) in fetch(missing.sorted()).sorted(by: { $0.key < $1.key }) {
+            guard let pending = awaiting[id] else { awaiting[id] = range; continue }
+            // Already asked for other layers: one answer must cover both, so ask for the span.
+            let span = min(pending.lowerBound, range.lowerBound)..<max(pending.upperBound, range.upperBound)
+            awaiting[id] = span
+            send(.checkpointRequest(layers: span), to: peers[id]!.info.address)
         }
         if awaiting.isEmpty {
             saveAndTrain(now: now, rng: &rng)
