@@ -19,8 +19,6 @@ public struct LayerParameters: Equatable, Sendable {
 
     public func contains(_ layer: Int) -> Bool { range.contains(layer) }
 
-    public var parameterCount: Int { layers.reduce(0) { $0 + $1.count } }
-
     /// Δ = self − other, per layer (both must cover the same range).
     public func minus(_ other: LayerParameters) -> LayerParameters {
         precondition(range == other.range, "ranges differ")
