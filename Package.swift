@@ -3,7 +3,8 @@ import PackageDescription
 
 // Module arrows point one way (see README "Layout"):
 // Deterministic ← Training ← NeuroShardCore ← Scenario ← Simulator ← neuroshard (CLI)
-// COpenBLAS ← TensorMath (dense math for the transformer, which arrives with issue 3)
+// COpenBLAS ← TensorMath ← NeuroLLM (the transformer) ← Simulator
+// Deterministic ← Language (tokenizer, genesis data, decoding) ← NeuroLLM
 let package = Package(
     name: "NeuroShard",
     platforms: [.macOS(.v14)],
@@ -20,20 +21,24 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS"),
         .target(name: "TensorMath", dependencies: ["COpenBLAS"]),
         .target(name: "Training", dependencies: ["Deterministic"]),
+        .target(name: "Language", dependencies: ["Deterministic"]),
+        .target(name: "NeuroLLM", dependencies: ["Deterministic", "TensorMath", "Training", "Language"]),
         .target(name: "NeuroShardCore", dependencies: ["Deterministic", "Training"]),
-        .target(name: "Scenario", dependencies: ["NeuroShardCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Simulator", dependencies: ["Deterministic", "Training", "NeuroShardCore", "Scenario"]),
+        .target(name: "Scenario", dependencies: ["NeuroShardCore", "NeuroLLM", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Simulator", dependencies: ["Deterministic", "Training", "NeuroShardCore", "Scenario", "NeuroLLM", "Language"]),
         .executableTarget(name: "NeuroShardCLI", dependencies: [
             "Simulator", "Scenario",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "NeuroShardBench", dependencies: [
-            "Simulator", "Deterministic", "TensorMath",
+            "Simulator", "Deterministic", "TensorMath", "NeuroLLM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "DeterministicTests", dependencies: ["Deterministic"]),
         .testTarget(name: "TensorMathTests", dependencies: ["TensorMath", "Deterministic"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "LanguageTests", dependencies: ["Language", "Deterministic"]),
+        .testTarget(name: "NeuroLLMTests", dependencies: ["NeuroLLM", "Language", "Training", "TensorMath", "Deterministic"]),
         .testTarget(name: "NeuroShardCoreTests", dependencies: ["NeuroShardCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario"]),

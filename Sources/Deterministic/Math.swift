@@ -8,3 +8,6 @@ import Darwin
 // of math library (which could change the last bit of a result, and so a trace) is one edit.
 @inline(__always) public func _log(_ x: Double) -> Double { log(x) }
 @inline(__always) public func _exp(_ x: Double) -> Double { exp(x) }
+@inline(__always) public func _cos(_ x: Double) -> Double { cos(x) }
+@inline(__always) public func _sin(_ x: Double) -> Double { sin(x) }
+@inline(__always) public func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }

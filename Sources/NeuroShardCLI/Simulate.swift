@@ -32,34 +32,32 @@ struct Simulate: ParsableCommand {
         } catch {
             throw fail(error.description)
         }
-        if let seed { scenario.seed = seed }
+        if let seed { scenario = scenario.reseeded(seed) }
         let directory = RunResult.directory(root: out, scenario: scenario.name, seed: scenario.seed)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw fail("cannot create \(directory): \(error.localizedDescription)")
         }
-        let simulation: Simulation
-        do {
-            simulation = try Simulation(scenario: scenario, tracePath: directory + "/trace.log")
-        } catch {
-            throw fail("cannot write \(directory)/trace.log: \(error.localizedDescription)")
-        }
         let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        simulation.progress = { progress.update($0) }
-        let result = simulation.run()
+        let experiment: Experiment
+        do {
+            experiment = try Experiment.run(scenario, directory: directory) { progress.update($0, $1) }
+        } catch {
+            throw fail("cannot write the trace in \(directory): \(error.localizedDescription)")
+        }
         progress.clear()
         do {
-            try result.write(to: directory, scenarioHash: scenario.sourceHash)
+            try experiment.write(to: directory)
         } catch {
             throw fail("cannot write results to \(directory): \(error.localizedDescription)")
         }
         if quiet {
-            print("\(scenario.name) seed \(scenario.seed): \(result.passed ? "passed" : "FAILED") trace \(result.traceHash)")
+            print("\(scenario.name) seed \(scenario.seed): \(experiment.passed ? "passed" : "FAILED") trace \(experiment.traceHash)")
         } else {
-            print(Report.summary(result, scenario: scenario, directory: directory))
+            print(Report.summary(experiment, directory: directory))
         }
-        if !result.passed { throw ExitCode(1) }
+        if !experiment.passed { throw ExitCode(1) }
     }
 }
 
@@ -76,7 +74,7 @@ final class ProgressLine {
         lastPrint = started
     }
 
-    func update(_ sim: Simulation) {
+    func update(_ variant: String?, _ sim: Simulation) {
         guard enabled else { return }
         let now = clock.now
         guard now - lastPrint > .milliseconds(250) else { return }
@@ -84,8 +82,8 @@ final class ProgressLine {
         let wall = Double((now - started).components.seconds) + Double((now - started).components.attoseconds) * 1e-18
         let share = 100 * Double(sim.now) / Double(max(sim.end, 1))
         let rate = wall > 0 ? Double(sim.eventsProcessed) / wall : 0
-        let line = String(format: "\r  virtual %@  %5.1f%%  %@ events/s  ", Report.duration(Double(sim.now) / 1e9), share,
-                          Report.si(rate))
+        let line = String(format: "\r  %@virtual %@  %5.1f%%  %@ events/s  ", variant.map { $0 + "  " } ?? "",
+                          Report.duration(Double(sim.now) / 1e9), share, Report.si(rate))
         FileHandle.standardError.write(Data(line.utf8))
     }
 

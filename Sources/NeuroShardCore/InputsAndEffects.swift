@@ -23,6 +23,10 @@ public enum TimerKind: Hashable, Sendable {
     /// Ends the exchange started as number `attempt` (a round may be restarted by a layer move).
     case syncTimeout(attempt: Int)
     case checkpointTimeout(attempt: Int)
+    /// A rushing attacker stops waiting for the honest updates of exchange `attempt` and sends.
+    case rush(attempt: Int)
+    /// `DiLoCoSettings.startDelay` has passed: training may begin.
+    case trainingStart
 
     public var digest: UInt64 {
         switch self {
@@ -30,6 +34,8 @@ public enum TimerKind: Hashable, Sendable {
         case .rebalance: 2
         case .syncTimeout(let a): 3 | UInt64(truncatingIfNeeded: a) << 8
         case .checkpointTimeout(let a): 4 | UInt64(truncatingIfNeeded: a) << 8
+        case .rush(let a): 5 | UInt64(truncatingIfNeeded: a) << 8
+        case .trainingStart: 6
         }
     }
 }
@@ -54,13 +60,19 @@ public struct ComputeJob: Sendable {
 }
 
 public enum ComputeOutput: Sendable {
+    /// DiLoCo: the weights and optimizer state after the inner steps.
     case innerPhase(params: LayerParameters, optimizer: AdamW, report: TrainingReport)
+    /// Sync mode: one minibatch's gradients.
+    case gradient(Gradients)
 
     public func digest(into h: inout StableHasher) {
         switch self {
         case .innerPhase(let params, _, let report):
             params.digest(into: &h)
             h.combine(report.meanLoss)
+        case .gradient(let g):
+            for layer in g.layers { h.combine(layer) }
+            h.combine(g.loss)
         }
     }
 }
@@ -82,7 +94,8 @@ public enum NodeNote: Equatable, Sendable {
     case peerLeft(NodeID)
     case layersChanged(from: Range<Int>, to: Range<Int>, role: Role)
     case checkpointInstalled(layers: Range<Int>, from: NodeID, round: Int)
-    case roundCompleted(round: Int, loss: Double, contributors: Int, timedOut: Bool)
+    /// `loss` is nil when the round ended between two evaluations (`DiLoCoSettings.evaluateEvery`).
+    case roundCompleted(round: Int, loss: Double?, contributors: Int, timedOut: Bool)
     case updateRejected(from: NodeID, reason: String)
     case messageRejected(from: NodeID, kind: String, reason: String)
 
@@ -111,7 +124,7 @@ public enum NodeNote: Equatable, Sendable {
         case .checkpointInstalled(let layers, let from, let round):
             "checkpoint of layers \(layers.lowerBound)..<\(layers.upperBound) from \(from.short) at round \(round)"
         case .roundCompleted(let round, let loss, let n, let timedOut):
-            "round \(round) done: loss \(loss), \(n) contributors\(timedOut ? ", timed out" : "")"
+            "round \(round) done: \(loss.map { "loss \($0)" } ?? "not evaluated"), \(n) contributors\(timedOut ? ", timed out" : "")"
         case .updateRejected(let from, let reason): "update from \(from.short) rejected: \(reason)"
         case .messageRejected(let from, let kind, let reason): "\(kind) from \(from.short) rejected: \(reason)"
         }

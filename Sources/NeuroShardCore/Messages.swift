@@ -43,17 +43,67 @@ public struct Heartbeat: Equatable, Sendable {
     }
 }
 
-/// A node's share of a DiLoCo round, for the layers both ends hold: its weights after the inner
-/// steps, θ = θ₀ − Δ. A receiver whose θ₀ is the sender's reads exactly the sender's Δ from it
-/// (θ₀ − θ); a receiver whose θ₀ drifted (a round it aggregated without some peer) reads Δ plus
-/// the drift, so the outer step pulls the replicas back together instead of letting them part.
+/// A node's share of a DiLoCo round, for the layers both ends hold.
 public struct RoundUpdate: Equatable, Sendable {
     public var round: Int
-    public var weights: LayerParameters
+    public var payload: Payload
+
+    public enum Payload: Equatable, Sendable {
+        /// Its weights after the inner steps, θ = θ₀ − Δ. A receiver whose θ₀ is the sender's
+        /// reads exactly the sender's Δ from it (θ₀ − θ); a receiver whose θ₀ drifted (a round it
+        /// aggregated without some peer) reads Δ plus the drift, so the outer step pulls the
+        /// replicas back together instead of letting them part.
+        case weights(LayerParameters)
+        /// Δ itself: what sync mode carries (a gradient).
+        case deltas(LayerParameters)
+        /// Δ compressed (int8 blocks, top-k), one tensor per layer of `range`.
+        case compressed(range: Range<Int>, [CompressedTensor])
+    }
 
     public init(round: Int, weights: LayerParameters) {
         self.round = round
-        self.weights = weights
+        payload = .weights(weights)
+    }
+
+    public init(round: Int, deltas: LayerParameters) {
+        self.round = round
+        payload = .deltas(deltas)
+    }
+
+    public init(round: Int, payload: Payload) {
+        self.round = round
+        self.payload = payload
+    }
+
+    /// The layers and their arrays, whichever the payload (compressed ones decoded).
+    public var values: LayerParameters {
+        switch payload {
+        case .weights(let p), .deltas(let p): p
+        case .compressed(let range, let tensors): LayerParameters(range: range, layers: tensors.map { $0.decoded() })
+        }
+    }
+
+    /// The same update with a compressed payload decoded once (receivers keep this form).
+    public var decoded: RoundUpdate {
+        guard case .compressed = payload else { return self }
+        return RoundUpdate(round: round, deltas: values)
+    }
+
+    /// The sender's Δ for `layer`, read against this node's θ₀ for it.
+    public func delta(layer: Int, base: [Float]) -> [Float] {
+        switch payload {
+        case .weights(let w): zip(base, w[layer]).map { $0 - $1 }
+        case .deltas(let d): d[layer]
+        case .compressed(let range, let tensors): tensors[layer - range.lowerBound].decoded()
+        }
+    }
+
+    /// Bytes of the arrays on the wire: a length per layer plus its floats or compressed form.
+    var payloadBytes: Int {
+        switch payload {
+        case .weights(let p), .deltas(let p): p.layers.reduce(0) { $0 + 8 + 4 * $1.count }
+        case .compressed(_, let tensors): tensors.reduce(0) { $0 + 8 + $1.wireBytes }
+        }
     }
 }
 
@@ -119,7 +169,7 @@ public enum PeerMessage: Equatable, Sendable {
         case .welcome(_, let peers): return header + info * (1 + peers.count)
         case .heartbeat(let hb), .heartbeatAck(let hb): return header + info + (info + 8) * hb.gossip.count + 24
         case .leave: return header
-        case .update(let u): return header + 16 + u.weights.layers.reduce(0) { $0 + 8 + 4 * $1.count }
+        case .update(let u): return header + 16 + u.payloadBytes
         case .checkpointRequest: return header + 8
         case .checkpoint(let c):
             return header + 16 + c.params.layers.reduce(0) { $0 + 8 + 4 * $1.count }
@@ -142,7 +192,14 @@ public enum PeerMessage: Equatable, Sendable {
             h.combine(hb.sentAt.nanos); h.combine(hb.echo?.nanos ?? -1); h.combine(hb.held.nanos)
         case .leave: break
         case .update(let u):
-            h.combine(u.round); u.weights.digest(into: &h)
+            h.combine(u.round)
+            switch u.payload {
+            case .weights(let p): p.digest(into: &h)
+            case .deltas(let p): h.combine(1); p.digest(into: &h)
+            case .compressed(let range, let tensors):
+                h.combine(2); h.combine(range.lowerBound)
+                for t in tensors { for b in t.serialized() { h.combine(UInt64(b)) } }
+            }
         case .checkpointRequest(let layers):
             h.combine(layers.lowerBound); h.combine(layers.upperBound)
         case .checkpoint(let c):

@@ -56,6 +56,11 @@ public struct MembershipSettings: Equatable, Sendable {
     }
 }
 
+public enum TrainingMode: String, Equatable, Sendable, CaseIterable {
+    case diloco
+    case sync
+}
+
 /// DiLoCo (SPEC §6): H inner AdamW steps, then an outer Nesterov step on the aggregated
 /// pseudo-gradients of the peers holding the same layers.
 public struct DiLoCoSettings: Equatable, Sendable {
@@ -68,6 +73,22 @@ public struct DiLoCoSettings: Equatable, Sendable {
     /// At most this many peers per layer group exchange with a node each round.
     public var fanout: Int
     public var aggregator: Aggregator
+    /// `diloco`: H inner steps, then exchange pseudo-gradients. `sync`: plain data parallelism,
+    /// exchanging every step's gradient and applying the inner AdamW to their aggregate (the
+    /// baseline DiLoCo is measured against).
+    public var mode: TrainingMode = .diloco
+    /// Inner steps after which a node stops training (nil: no limit), so that runs of different
+    /// settings compare at equal compute.
+    public var stepBudget: Int?
+    /// Evaluate the loss when a round ends past a multiple of this many inner steps (and after the
+    /// last step of the budget) instead of after every round: evaluation costs forward passes,
+    /// and sync mode ends a round every step. nil: every round.
+    public var evaluateEvery: Int?
+    /// A node starts training only this long after it starts, so that the network has formed
+    /// (peers known, rounds aligned) when the first round begins: a scheduled launch.
+    public var startDelay: TimeSpan = .zero
+    /// How pseudo-gradients are compressed on the wire (with error feedback); not in sync mode.
+    public var compression: Compression = .none
     /// A peer's update whose Δ on a layer exceeds this multiple of the layer's weight norm (or 1)
     /// is rejected before aggregation as absurd (SPEC §6).
     public var maxUpdateRatio: Double = 100

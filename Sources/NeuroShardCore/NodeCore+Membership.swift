@@ -13,6 +13,10 @@ extension NodeCore {
         // do not heartbeat (and choose layers) in lockstep.
         let interval = config.membership.heartbeatInterval
         out.append(.setTimer(.heartbeat, after: interval * rng.nextDouble()))
+        if config.diloco.startDelay > .zero {
+            waitingToTrain = true
+            out.append(.setTimer(.trainingStart, after: config.diloco.startDelay))
+        }
         if !layers.isEmpty { startRound(now: now, rng: &rng) }
     }
 

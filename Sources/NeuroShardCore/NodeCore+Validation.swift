@@ -27,9 +27,15 @@ extension NodeCore {
                 hb.gossip = secondHand(hb.gossip)
                 return .heartbeatAck(hb)
             }
-        case .leave, .update, .checkpointRequest:
-            // Updates are checked against the node's weights in `receiveUpdate`; a request is
-            // clamped to what the node holds when served.
+        case .update(let u):
+            // Values are checked against the node's weights in `receiveUpdate`; here only that a
+            // compressed payload has one tensor per layer it names.
+            if case .compressed(let range, let tensors) = u.payload, range.count != tensors.count {
+                return .failure(Rejection("compressed update names \(range.count) layers and carries \(tensors.count)"))
+            }
+            return .success(message)
+        case .leave, .checkpointRequest:
+            // A request is clamped to what the node holds when served.
             return .success(message)
         case .checkpoint(let c):
             let velocityFits = c.velocity.isEmpty || (c.velocity.count == c.params.layers.count

@@ -35,6 +35,14 @@ public struct NodeCore: Sendable {
     var checkpointAttempt = 0
     var syncAttempt = 0
     var computeStartedAt: Timestamp?
+    /// Set from start until `DiLoCoSettings.startDelay` has passed.
+    var waitingToTrain = false
+    /// Inner steps at the last loss evaluation.
+    var evaluatedAtStep = 0
+    /// The first Δ this node computed: what a stale rider keeps re-sending.
+    var firstDelta: LayerParameters?
+    /// What compression dropped from earlier updates, sent later.
+    var feedback = ErrorFeedback()
     var knownAddresses: [String]
 
     enum Phase: Equatable {
@@ -43,12 +51,12 @@ public struct NodeCore: Sendable {
         case fetching(awaiting: [NodeID: Range<Int>])
         case computing(jobID: UInt64)
         /// Waiting for the peers' shares of `round`; `delta` is this node's true Δ, `shared` what it sent.
-        case syncing(group: [NodeID], delta: LayerParameters, shared: LayerParameters?)
+        case syncing(group: [NodeID], delta: LayerParameters, shared: RoundUpdate.Payload?)
     }
 
     struct Received: Equatable {
         var from: NodeID
-        var weights: LayerParameters
+        var update: RoundUpdate
     }
 
     var out: [Effect] = []
@@ -124,6 +132,10 @@ public struct NodeCore: Sendable {
             rebalancePending = false
             if !isFetching { rebalance(now: now, rng: &rng) }
         case .syncTimeout(let attempt): if attempt == syncAttempt { tryFinishRound(now: now, rng: &rng, timedOut: true) }
+        case .rush(let attempt): if attempt == syncAttempt { rush(now: now, rng: &rng, force: true) }
+        case .trainingStart:
+            waitingToTrain = false
+            startRound(now: now, rng: &rng)
         case .checkpointTimeout(let attempt):
             guard attempt == checkpointAttempt, isFetching else { return }
             // The holders did not answer: keep what arrived, genesis weights for the rest.

@@ -7,6 +7,8 @@ public struct NodeMetrics: Equatable, Sendable {
     public var messagesReceived = 0
     public var bytesSent = 0
     public var bytesReceived = 0
+    /// Bytes of DiLoCo updates (pseudo-gradients, or gradients in sync mode): the training traffic.
+    public var updateBytesSent = 0
     public var innerSteps = 0
     public var samples = 0
     public var gradientsSubmitted = 0
@@ -27,7 +29,9 @@ public struct NodeMetrics: Equatable, Sendable {
 
     mutating func sent(_ m: PeerMessage) {
         messagesSent += 1
-        bytesSent += m.wireSize
+        let size = m.wireSize
+        bytesSent += size
+        if case .update = m { updateBytesSent += size }
     }
 
     mutating func received(_ m: PeerMessage) {

@@ -38,6 +38,13 @@ public struct PeerTable: Sendable {
 
     public func contains(_ id: NodeID) -> Bool { index(of: id).found }
 
+    /// A peer's update shows it has reached `round`: fresher than its last heartbeat when rounds
+    /// are short (sync mode ends one every step).
+    public mutating func noteRound(_ round: Int, of id: NodeID) {
+        let (found, at) = index(of: id)
+        if found && entries[at].info.round < round { entries[at].info.round = round }
+    }
+
     /// Records a message from the peer itself at `now`. Returns true when the peer is new to the
     /// table. A full table ignores newcomers (they find room elsewhere through gossip).
     @discardableResult

@@ -57,8 +57,10 @@ public struct ExpectationError: Error, Equatable, CustomStringConvertible {
 /// The metrics a run reports and expectations may name.
 public enum MetricCatalog {
     public static let names: [String: String] = [
-        "final_loss": "mean loss of the live training nodes at the end",
+        "final_loss": "mean loss of the live honest training nodes at the end",
         "initial_loss": "loss of the genesis weights",
+        "loss_floor": "the best loss any model can reach on the data (the entropy of a Markov source; NaN when unknown)",
+        "loss_gap_bits": "final_loss above loss_floor, in bits per byte",
         "outer_rounds": "most DiLoCo rounds completed by a live node",
         "min_outer_rounds": "fewest DiLoCo rounds completed by a live training node (0 if one never finished a round)",
         "all_layers_covered": "1 when every layer is held by a live node at the end",
@@ -68,6 +70,8 @@ public enum MetricCatalog {
         "events": "events processed",
         "messages": "messages sent",
         "bytes": "bytes sent",
+        "update_bytes": "bytes of DiLoCo updates sent (pseudo-gradients; gradients in sync mode): the training traffic",
+        "inner_steps": "inner optimizer steps per honest training node, on average",
         "messages_dropped": "messages lost to loss, partitions or dead receivers",
         "messages_duplicated": "messages delivered twice",
         "faults_fired": "faults applied",

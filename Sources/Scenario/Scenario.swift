@@ -1,4 +1,5 @@
 import Deterministic
+import NeuroLLM
 import NeuroShardCore
 import Training
 
@@ -8,7 +9,7 @@ public struct Scenario: Sendable {
     public var name: String
     public var seed: UInt64
     public var duration: TimeSpan
-    public var objective: QuadraticSpec
+    public var model: ModelSpec
     public var groups: [NodeGroup]
     /// How many nodes (the first ones, in file order) act as seed peers for the others.
     public var bootstrap: Int
@@ -22,6 +23,29 @@ public struct Scenario: Sendable {
     public var trace: TraceLevel
     /// Stable hash of the file's text: tells apart two versions of "the same" scenario.
     public var sourceHash: String = ""
+    /// Named overrides run side by side with the same seed; empty for a plain scenario.
+    public var variants: [Variant] = []
+    /// Lines that compare the variants' results.
+    public var comparisons: [Comparison] = []
+
+    public struct Variant: Sendable {
+        public var name: String
+        /// The file with this variant's overrides applied.
+        public var scenario: Scenario
+    }
+
+    /// The same scenario run with another seed (its variants too).
+    public func reseeded(_ seed: UInt64) -> Scenario {
+        var s = self
+        s.seed = seed
+        for i in s.variants.indices { s.variants[i].scenario.seed = seed }
+        return s
+    }
+
+    /// What a run executes: the variants, or the scenario itself as one unnamed run.
+    public var runs: [(variant: String?, scenario: Scenario)] {
+        variants.isEmpty ? [(nil, self)] : variants.map { ($0.name, $0.scenario) }
+    }
 
     public var nodeCount: Int { groups.reduce(0) { $0 + $1.count } }
 
@@ -44,6 +68,46 @@ public enum TraceLevel: String, Sendable {
     case full
     /// Faults, membership, layer and round changes, plus a hash checkpoint every 100,000 events.
     case summary
+}
+
+/// What the nodes train.
+public enum ModelSpec: Sendable {
+    case quadratic(QuadraticSpec)
+    case transformer(TransformerSpec)
+}
+
+/// A NeuroLLM preset trained on a data source (see `TransformerObjective`).
+public struct TransformerSpec: Sendable {
+    public var preset: String
+    public var config: ModelConfig
+    /// Sequences per inner step on each node.
+    public var batch = 8
+    /// Tokens per sequence (at most the preset's context).
+    public var sequence: Int
+    public var data = DataSpec()
+    /// Validation batches the reported loss is averaged over.
+    public var evalBatches = 4
+    /// Memory a node needs per pipeline layer; nil: four times the largest layer's float32
+    /// weights (weights, two AdamW moments, θ₀) plus activations, rounded up.
+    public var layerMemoryMB: Double?
+}
+
+/// Where the training bytes come from.
+public struct DataSpec: Sendable {
+    public enum Source: String, Sendable, CaseIterable {
+        /// A seeded Markov chain over bytes whose entropy rate is known exactly.
+        case markov
+        /// The text files of a folder, one contiguous slice per node.
+        case text
+    }
+    public var source = Source.markov
+    public var symbols = 16
+    public var order = 2
+    /// Dirichlet concentration of the chain's transitions: smaller is more predictable.
+    public var alpha = 0.2
+    /// 0: every node draws from the same chain; up to 1: each node's chain leans toward its own.
+    public var nonIID = 0.0
+    public var path = "/usr/share/common-licenses"
 }
 
 /// The cheap analytic objective (see `NoisyQuadratic`).

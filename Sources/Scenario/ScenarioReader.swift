@@ -31,8 +31,12 @@ public enum ScenarioReader {
         } catch {
             throw ScenarioError(file: file, line: 0, column: 0, message: "\(error)")
         }
-        var scenario = try read(YAMLValue(node: root, path: "", file: file), defaultName: defaultName)
+        let plain = root.mapping.map { Node.mapping(withoutVariantKeys($0)) } ?? root
+        var scenario = try read(YAMLValue(node: plain, path: "", file: file), defaultName: defaultName)
+        (scenario.variants, scenario.comparisons) = try readVariants(root: root, file: file, defaultName: defaultName,
+                                                                     base: scenario)
         scenario.sourceHash = StableHasher.hash(text).hex16
+        for i in scenario.variants.indices { scenario.variants[i].scenario.sourceHash = scenario.sourceHash }
         return scenario
     }
 
@@ -72,7 +76,7 @@ public enum ScenarioReader {
         return nil
     }
 
-    private static func read(_ rootValue: YAMLValue, defaultName: String) throws(ScenarioError) -> Scenario {
+    static func read(_ rootValue: YAMLValue, defaultName: String) throws(ScenarioError) -> Scenario {
         let root = try rootValue.map()
         _ = root.optional("description")
         let nameValue = root.optional("name")
@@ -88,7 +92,7 @@ public enum ScenarioReader {
         let duration = try durationValue.parsed("duration (e.g. 10m, 30s, 1h)", Quantity.duration)
         guard duration > .zero else { throw durationValue.error("duration must be positive") }
 
-        let objective = try readModel(root.optional("model"))
+        let model = try readModel(root.optional("model"), data: root.optional("data"))
         let groups = try readGroups(try root.required("nodes"))
         let total = groups.reduce(0) { $0 + $1.count }
         let bootstrap = try root.optional("bootstrap")?.int(in: 1...max(1, total)) ?? 1
@@ -107,7 +111,7 @@ public enum ScenarioReader {
         } else {
             trace = total > 200 ? .summary : .full
         }
-        var scenario = Scenario(name: name, seed: seed, duration: duration, objective: objective, groups: groups,
+        var scenario = Scenario(name: name, seed: seed, duration: duration, model: model, groups: groups,
                                 bootstrap: bootstrap, network: network, membership: membership, diloco: diloco,
                                 faults: [], load: [], expectations: [], metricsInterval: metricsInterval, trace: trace)
         if let f = root.optional("faults") { scenario.faults = try readFaults(f, scenario: scenario) }
@@ -120,25 +124,6 @@ public enum ScenarioReader {
         }
         try root.finish()
         return scenario
-    }
-
-    private static func readModel(_ value: YAMLValue?) throws(ScenarioError) -> QuadraticSpec {
-        var spec = QuadraticSpec()
-        guard let value else { return spec }
-        let m = try value.map()
-        if let o = m.optional("objective"), try o.string() != "quadratic" {
-            throw o.error("model.objective '\(try o.string())' is not available yet (known: quadratic)")
-        }
-        if let v = m.optional("layers") { spec.layers = try v.int(in: 1...10_000) }
-        if let v = m.optional("dim") { spec.dimension = try v.int(in: 1...1_000_000) }
-        if let v = m.optional("condition") { spec.conditionNumber = try v.double(in: 1...1e9) }
-        if let v = m.optional("noise") { spec.noise = try v.double(in: 0...1e6) }
-        if let v = m.optional("skew") { spec.skew = try v.double(in: 0...1e6) }
-        if let v = m.optional("init_distance") { spec.initialDistance = try v.double(in: 0...1e6) }
-        if let v = m.optional("layer_memory") { spec.layerMemoryMB = try v.parsed("memory size (e.g. 100mb)", Quantity.memoryMB) }
-        if let v = m.optional("step_gflop") { spec.stepGFLOP = try v.double(in: 0...1e9) }
-        try m.finish()
-        return spec
     }
 
     private static func readGroups(_ value: YAMLValue) throws(ScenarioError) -> [NodeGroup] {
@@ -192,8 +177,12 @@ public enum ScenarioReader {
         case "honest": result = .honest
         case "silent": result = .silent
         case "free_rider": result = .freeRider
+        case "stale_rider": result = .staleRider
+        case "non_finite": result = .nonFinite
         case "sign_flip": result = .signFlip(scale: Float(try params?.optional("scale")?.double(in: 0...1e9) ?? 1))
         case "gaussian": result = .gaussian(sigma: try params?.optional("sigma")?.double(in: 0...1e9) ?? 1)
+        case "alie": result = .alie(z: try params?.optional("z")?.double(in: 0...100))
+        case "ipm": result = .ipm(epsilon: try params?.optional("epsilon")?.double(in: 0...1e6) ?? 0.1)
         default:
             throw value.error("unknown behaviour '\(kind)' (known: \(Behaviour.names.joined(separator: ", ")))")
         }
@@ -271,18 +260,93 @@ public enum ScenarioReader {
         if let v = m.optional("outer_momentum") { s.outerMomentum = Float(try v.double(in: 0...0.999999)) }
         if let v = m.optional("sync_timeout") { s.syncTimeout = try v.parsed("duration", Quantity.duration) }
         if let v = m.optional("fanout") { s.fanout = try v.int(in: 1...100_000) }
-        if let v = m.optional("aggregator") {
+        if let v = m.optional("mode") {
             let name = try v.string()
-            switch name {
-            case "mean": s.aggregator = .mean
-            case "median": s.aggregator = .median
-            case "trimmed_mean": s.aggregator = .trimmedMean(beta: try m.optional("trim")?.double(in: 0...0.5) ?? 0.1)
-            // `trim` is left unread for the others, so finish() rejects it there.
-            default: throw v.error("unknown aggregator '\(name)' (known: \(Aggregator.names.joined(separator: ", ")))")
+            guard let mode = TrainingMode(rawValue: name) else {
+                throw v.error("unknown diloco.mode '\(name)' (known: \(TrainingMode.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
+            s.mode = mode
         }
+        if let v = m.optional("compression") { s.compression = try readCompression(v) }
+        if let v = m.optional("start_after") { s.startDelay = try v.parsed("duration", Quantity.duration) }
+        if let v = m.optional("eval_every") { s.evaluateEvery = try v.int(in: 1...100_000_000) }
+        let stepsValue = m.optional("steps")
+        if let v = stepsValue { s.stepBudget = try v.int(in: 1...100_000_000) }
+        let warmup = try m.optional("warmup")?.int(in: 0...100_000_000) ?? 0
+        let cosineValue = m.optional("cosine")
+        let cosine = try cosineValue?.bool() ?? false
+        if cosine && s.stepBudget == nil { throw cosineValue!.error("diloco.cosine decays over diloco.steps: set steps too") }
+        if let budget = s.stepBudget, warmup > budget { throw stepsValue!.error("diloco.warmup (\(warmup)) exceeds diloco.steps (\(budget))") }
+        let floor = Float(try m.optional("min_lr_ratio")?.double(in: 0...1) ?? 0.1)
+        s.inner.schedule = LearningRateSchedule(warmup: warmup, total: cosine ? s.stepBudget : nil, floor: floor)
+        if let v = m.optional("aggregator") { s.aggregator = try readAggregator(v, trim: m.optional("trim")) }
         try m.finish()
         return s
+    }
+
+    /// `compression: int8`, or a mapping with `type`, `block` (int8 block size) and `fraction` (top-k).
+    private static func readCompression(_ value: YAMLValue) throws(ScenarioError) -> Compression {
+        var params: YAMLMap? = nil
+        let kind: String
+        if value.isMap {
+            params = try value.map()
+            kind = try params!.required("type").string()
+        } else {
+            kind = try value.string()
+        }
+        let block = try params?.optional("block")?.int(in: 1...1_000_000) ?? 64
+        let fraction = try params?.optional("fraction")?.double(in: 1e-6...1) ?? 0.1
+        let result: Compression
+        switch kind.replacingOccurrences(of: "-", with: "_") {
+        case "none": result = .none
+        case "int8": result = .int8(blockSize: block)
+        case "top_k": result = .topK(fraction: fraction)
+        case "top_k_int8": result = .topKInt8(fraction: fraction, blockSize: block)
+        default: throw value.error("unknown compression '\(kind)' (known: \(Compression.names.joined(separator: ", ")))")
+        }
+        try params?.finish()
+        return result
+    }
+
+    /// `aggregator: median`, or a mapping with `type` and the rule's settings. The old spelling
+    /// `aggregator: trimmed_mean` with `trim:` beside it still reads.
+    private static func readAggregator(_ value: YAMLValue, trim: YAMLValue?) throws(ScenarioError) -> Aggregator {
+        var kind: String
+        var params: YAMLMap? = nil
+        if value.isMap {
+            params = try value.map()
+            kind = try params!.required("type").string()
+        } else {
+            kind = try value.string()
+        }
+        func int(_ key: String, _ range: ClosedRange<Int>, _ fallback: Int) throws(ScenarioError) -> Int {
+            try params?.optional(key)?.int(in: range) ?? fallback
+        }
+        func double(_ key: String, _ range: ClosedRange<Double>, _ fallback: Double) throws(ScenarioError) -> Double {
+            try params?.optional(key)?.double(in: range) ?? fallback
+        }
+        let result: Aggregator
+        kind = kind.replacingOccurrences(of: "-", with: "_")
+        if let trim, kind != "trimmed_mean" { throw trim.error("diloco.trim applies to the trimmed_mean aggregator only") }
+        switch kind {
+        case "mean": result = .mean
+        case "median": result = .median
+        case "trimmed_mean":
+            if let trim { result = .trimmedMean(beta: try trim.double(in: 0...0.5)) }
+            else { result = .trimmedMean(beta: try double("beta", 0...0.5, 0.1)) }
+        case "krum": result = .krum(f: try int("f", 0...10_000, 1))
+        case "multi_krum":
+            let m = try params?.optional("m")?.int(in: 1...10_000)
+            result = .multiKrum(f: try int("f", 0...10_000, 1), m: m)
+        case "geometric_median":
+            result = .geometricMedian(iterations: try int("iterations", 1...1000, 8), epsilon: try double("epsilon", 1e-12...1, 1e-6))
+        case "centered_clipping":
+            result = .centeredClipping(tau: try double("tau", 1e-9...1e9, 1), iterations: try int("iterations", 1...100, 3))
+        default:
+            throw value.error("unknown aggregator '\(kind)' (known: \(Aggregator.names.joined(separator: ", ")))")
+        }
+        try params?.finish()
+        return result
     }
 
     static func readSelector(_ value: YAMLValue, scenario: Scenario) throws(ScenarioError) -> NodeSelector {

@@ -118,7 +118,8 @@ extension Simulation {
             guard node.config.trainingEnabled else { continue }
             // A training node that never finished a round still counts, with 0 rounds.
             s.minRound = min(s.minRound, node.core.completedRounds)
-            guard let loss = node.core.lastLoss else { continue }
+            // Attackers' own models are not what the network is judged by.
+            guard node.config.behaviour == .honest, let loss = node.core.lastLoss else { continue }
             s.training += 1
             s.lossSum += loss
             s.minLoss = min(s.minLoss, loss)

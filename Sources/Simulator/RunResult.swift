@@ -16,6 +16,8 @@ public struct RunResult: Sendable {
     public var metrics: [String: Double]
     public var expectations: [(expectation: Expectation, value: Double, passed: Bool)]
     public var samples: [String]
+    /// `round,inner_steps,update_bytes_per_node,loss` rows (see `LossCurve`).
+    public var curve: [String]
     public var nodes: Int
 
     public var passed: Bool { expectations.allSatisfy(\.passed) }
@@ -58,13 +60,24 @@ public struct RunResult: Sendable {
             "http.5xx": Double(stats.httpCount { (500..<600).contains($0) }),
             "http.unreachable": Double(stats.unreachable),
         ]
-        var peersDropped = 0, rejected = 0, stale = 0, persistFailures = 0
+        var peersDropped = 0, rejected = 0, stale = 0, persistFailures = 0, updateBytes = 0
+        var honestSteps = 0, honestTrainers = 0
         for node in sim.nodes {
             peersDropped += node.core.metrics.peersDropped
             rejected += node.core.metrics.gradientsRejected
             stale += node.core.metrics.staleUpdates
             persistFailures += node.core.metrics.persistFailures
+            updateBytes += node.core.metrics.updateBytesSent
+            if node.config.trainingEnabled && node.config.behaviour == .honest {
+                honestTrainers += 1
+                honestSteps += node.core.metrics.innerSteps
+            }
         }
+        m["update_bytes"] = Double(updateBytes)
+        let floor = sim.objective.lossFloor ?? .nan
+        m["loss_floor"] = floor
+        m["loss_gap_bits"] = (snap.meanLoss - floor) / 0.693_147_180_559_945_3
+        m["inner_steps"] = honestTrainers > 0 ? Double(honestSteps) / Double(honestTrainers) : 0
         m["peers_dropped"] = Double(peersDropped)
         m["gradients_rejected"] = Double(rejected)
         m["stale_updates"] = Double(stale)
@@ -76,6 +89,7 @@ public struct RunResult: Sendable {
             return (e, value, e.holds(value))
         }
         samples = sim.samples.map(\.csvRow)
+        curve = sim.curve.rows()
     }
 
     /// summary.json: the keys the README documents, in a fixed order.

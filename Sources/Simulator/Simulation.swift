@@ -8,7 +8,7 @@ import Training
 /// and seed, same build: the same trace, byte for byte.
 public final class Simulation {
     public let scenario: Scenario
-    let objective: NoisyQuadratic
+    let objective: any Objective
     var nodes: [SimNode] = []
     var queue = EventQueue<SimEvent>()
     public private(set) var now: Int64 = 0
@@ -24,6 +24,7 @@ public final class Simulation {
     var stats = RunStats()
     var coverage: Coverage
     var samples: [MetricsSample] = []
+    var curve = LossCurve()
     var nextRequestID: UInt64 = 0
     /// Reused for every input's effects (inputs do not nest, so one buffer serves).
     var effectBuffer: [Effect] = []
@@ -38,7 +39,17 @@ public final class Simulation {
 
     public init(scenario: Scenario, tracePath: String? = nil) throws {
         self.scenario = scenario
-        objective = scenario.objective.make(seed: scenario.seed)
+        objective = try scenario.model.objective(seed: scenario.seed, nodes: scenario.nodeCount)
+        if case .transformer = scenario.model {
+            for g in scenario.groups where g.training {
+                let fits = LayerPlanner.capacity(memoryMB: g.memoryMB, layerMemoryMB: objective.layerMemoryMB,
+                                                 layerCount: objective.layerCount)
+                guard fits >= objective.layerCount else {
+                    throw ObjectiveError(description: "group '\(g.name)': a transformer node trains a full replica; "
+                        + "\(g.memoryMB) MB holds \(fits) of \(objective.layerCount) layers of \(objective.layerMemoryMB) MB")
+                }
+            }
+        }
         end = scenario.duration.nanos
         let root = DeterministicRNG(seed: scenario.seed)
         netRNG = root.split("network")
@@ -226,9 +237,13 @@ public final class Simulation {
             if let j = idIndex[id], let crashed = nodes[j].crashedAt {
                 stats.maxDetection = max(stats.maxDetection, now - crashed)
             }
-        case .roundCompleted(_, _, _, let timedOut):
+        case .roundCompleted(let round, let loss, _, let timedOut):
             stats.rounds += 1
             if timedOut { stats.timedOutRounds += 1 }
+            if let loss, nodes[i].config.behaviour == .honest {
+                let m = nodes[i].core.metrics
+                curve.record(round: round, loss: loss, innerSteps: m.innerSteps, updateBytes: m.updateBytesSent)
+            }
         default: break
         }
     }

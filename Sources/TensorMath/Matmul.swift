@@ -15,11 +15,24 @@ public enum BLAS {
     public static func gemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
                             m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
                             alpha: Float = 1, accumulate: Bool = false) {
+        gemm(a, lda: transposeA ? m : k, b, ldb: transposeB ? k : n, into: c, ldc: n, m: m, n: n, k: k,
+             transposeA: transposeA, transposeB: transposeB, alpha: alpha, accumulate: accumulate)
+    }
+
+    /// The same on sub-matrices: `lda`, `ldb` and `ldc` are the row strides of the stored
+    /// matrices (at least their row lengths), so a slice of a wider matrix — one attention head's
+    /// columns of the fused query/key/value activations — is multiplied in place, without a copy.
+    public static func gemm(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                            into c: UnsafeMutablePointer<Float>, ldc: Int,
+                            m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
+                            alpha: Float = 1, accumulate: Bool = false) {
         precondition(m >= 0 && n >= 0 && k >= 0, "negative dimension")
+        precondition(lda >= max(1, transposeA ? m : k) && ldb >= max(1, transposeB ? k : n) && ldc >= max(1, n),
+                     "a leading dimension is shorter than its matrix's rows")
         guard m > 0 && n > 0 else { return }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                    accumulate ? 1 : 0, c, Int32(n))
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+                    accumulate ? 1 : 0, c, Int32(ldc))
     }
 
     /// The same on arrays: returns op(A)·op(B) as a new m×n array.

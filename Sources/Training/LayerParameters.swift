@@ -19,6 +19,11 @@ public struct LayerParameters: Equatable, Sendable {
 
     public func contains(_ layer: Int) -> Bool { range.contains(layer) }
 
+    /// The layers of `sub` only (which must lie within `range`).
+    public func restricted(to sub: Range<Int>) -> LayerParameters {
+        LayerParameters(range: sub, layers: sub.map { self[$0] })
+    }
+
     /// Δ = self − other, per layer (both must cover the same range).
     public func minus(_ other: LayerParameters) -> LayerParameters {
         precondition(range == other.range, "ranges differ")

@@ -64,30 +64,22 @@ public struct NoisyQuadratic: Objective {
         return optimum(layer: layer).map { $0 + Float(rng.nextGaussian() * skew) }
     }
 
-    public func train(_ params: inout LayerParameters, optimizer: inout AdamW, steps: Int,
-                      shard: UInt64, rng: inout DeterministicRNG) -> TrainingReport {
-        let targets = params.range.map { localTarget(layer: $0, shard: shard) }
-        var lossSum = 0.0
+    public func gradients(_ params: LayerParameters, shard: UInt64, rng: inout DeterministicRNG) -> Gradients {
+        var loss = 0.0
         var grads = params.layers.map { [Float](repeating: 0, count: $0.count) }
-        for _ in 0..<steps {
-            var stepLoss = 0.0
-            for i in params.layers.indices {
-                let target = targets[i]
-                params.layers[i].withUnsafeBufferPointer { theta in
-                    grads[i].withUnsafeMutableBufferPointer { g in
-                        for j in 0..<dimension {
-                            let d = theta[j] - target[j]
-                            stepLoss += 0.5 * Double(curvature[j] * d * d)
-                            g[j] = curvature[j] * d + Float(rng.nextGaussian() * noise)
-                        }
+        for (i, layer) in params.range.enumerated() {
+            let target = localTarget(layer: layer, shard: shard)
+            params.layers[i].withUnsafeBufferPointer { theta in
+                grads[i].withUnsafeMutableBufferPointer { g in
+                    for j in 0..<dimension {
+                        let d = theta[j] - target[j]
+                        loss += 0.5 * Double(curvature[j] * d * d)
+                        g[j] = curvature[j] * d + Float(rng.nextGaussian() * noise)
                     }
                 }
             }
-            lossSum += stepLoss / Double(dimension * max(1, params.layers.count))
-            optimizer.step(&params, gradients: grads)
         }
-        return TrainingReport(steps: steps, samples: steps, meanLoss: steps > 0 ? lossSum / Double(steps) : 0,
-                              flops: flopsPerStep(layers: params.range) * Double(steps))
+        return Gradients(loss: loss / Double(dimension * max(1, params.layers.count)), layers: grads, samples: 1)
     }
 
     public func evaluate(_ params: LayerParameters) -> Double {

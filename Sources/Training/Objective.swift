@@ -12,17 +12,44 @@ public protocol Objective: Sendable {
     /// Work of one inner step over `layers`, in floating-point operations. The simulator turns
     /// work into virtual time with the node's speed; production ignores it.
     func flopsPerStep(layers: Range<Int>) -> Double
-    /// Runs `steps` inner optimizer steps on the node's own data shard.
-    func train(_ params: inout LayerParameters, optimizer: inout AdamW, steps: Int,
-               shard: UInt64, rng: inout DeterministicRNG) -> TrainingReport
+    /// The loss and gradients of one minibatch from the node's own data shard, drawn with `rng`.
+    func gradients(_ params: LayerParameters, shard: UInt64, rng: inout DeterministicRNG) -> Gradients
     /// The loss a node reports for these layers (lower is better; the analytic objective's
     /// optimum is known, so its loss is the excess over the optimum).
     func evaluate(_ params: LayerParameters) -> Double
+    /// The lowest loss any model can reach, when the data makes it known (nil otherwise).
+    var lossFloor: Double? { get }
 }
 
 extension Objective {
+    public var lossFloor: Double? { nil }
+
     public func initialParameters(range: Range<Int>) -> LayerParameters {
         LayerParameters(range: range, layers: range.map { initialParameters(layer: $0) })
+    }
+
+    /// Runs `steps` inner optimizer steps on the node's own data shard.
+    public func train(_ params: inout LayerParameters, optimizer: inout AdamW, steps: Int,
+                      shard: UInt64, rng: inout DeterministicRNG) -> TrainingReport {
+        var lossSum = 0.0, samples = 0
+        for _ in 0..<steps {
+            let g = gradients(params, shard: shard, rng: &rng)
+            lossSum += g.loss
+            samples += g.samples
+            optimizer.step(&params, gradients: g.layers)
+        }
+        return TrainingReport(steps: steps, samples: samples, meanLoss: steps > 0 ? lossSum / Double(steps) : 0,
+                              flops: flopsPerStep(layers: params.range) * Double(steps))
+    }
+}
+
+/// One minibatch's loss and the gradient of every held layer (same layout as the parameters).
+public struct Gradients: Sendable {
+    public var loss: Double
+    public var layers: [[Float]]
+    public var samples: Int
+    public init(loss: Double, layers: [[Float]], samples: Int) {
+        self.loss = loss; self.layers = layers; self.samples = samples
     }
 }
 

@@ -1,3 +1,5 @@
+import Deterministic
+
 /// AdamW, the inner optimizer (decoupled weight decay, global-norm gradient clipping).
 /// Each node keeps its own moments across DiLoCo rounds.
 public struct AdamW: Equatable, Sendable {
@@ -8,6 +10,8 @@ public struct AdamW: Equatable, Sendable {
     public var weightDecay: Float
     /// Clip the global gradient norm to this value; 0 disables clipping.
     public var clipNorm: Float
+    /// Scales `learningRate` by the step number (warm-up, then cosine decay).
+    public var schedule: LearningRateSchedule = .constant
     public private(set) var stepCount: Int = 0
     /// β₁ᵗ and β₂ᵗ, kept as running products for the bias corrections.
     private var beta1Power: Float = 1
@@ -45,7 +49,7 @@ public struct AdamW: Equatable, Sendable {
             if norm > clipNorm { scale = clipNorm / norm }
         }
         let c1 = 1 - beta1Power, c2 = 1 - beta2Power
-        let lr = learningRate, wd = weightDecay, b1 = beta1, b2 = beta2, eps = epsilon
+        let lr = learningRate * schedule.factor(step: stepCount), wd = weightDecay, b1 = beta1, b2 = beta2, eps = epsilon
         for i in gradients.indices {
             let g = gradients[i]
             params.layers[i].withUnsafeMutableBufferPointer { p in
@@ -62,6 +66,30 @@ public struct AdamW: Equatable, Sendable {
                 }
             }
         }
+    }
+}
+
+/// Learning-rate multiplier by step: linear warm-up from 1/warmup to 1 over `warmup` steps, then,
+/// when `total` is set, a half cosine from 1 down to `floor` at step `total` (and `floor` after).
+public struct LearningRateSchedule: Equatable, Sendable {
+    public var warmup: Int
+    public var total: Int?
+    public var floor: Float
+
+    public static let constant = LearningRateSchedule(warmup: 0, total: nil, floor: 1)
+
+    public init(warmup: Int, total: Int?, floor: Float = 0.1) {
+        precondition(warmup >= 0 && (total ?? warmup) >= warmup, "the warm-up must fit in the total")
+        self.warmup = warmup; self.total = total; self.floor = floor
+    }
+
+    /// The multiplier for 1-based step `step`.
+    public func factor(step: Int) -> Float {
+        if step <= warmup { return Float(step) / Float(warmup) }
+        guard let total, total > warmup else { return 1 }
+        let progress = min(1, Double(step - warmup) / Double(total - warmup))
+        let cosine = 0.5 * (1 + _cos(Double.pi * progress))
+        return floor + (1 - floor) * Float(cosine)
     }
 }
 

@@ -110,12 +110,13 @@ private let head = """
         #expect(s.metricsInterval == .seconds(10))
         #expect(s.trace == .full)
 
-        #expect(s.objective.layers == 4)
-        #expect(s.objective.dimension == 16)
-        #expect(s.objective.noise == 0.1)
-        #expect(s.objective.skew == 0.1)
-        #expect(s.objective.layerMemoryMB == 100)
-        #expect(s.objective.stepGFLOP == 1)
+        guard case .quadratic(let objective) = s.model else { Issue.record("not the quadratic"); return }
+        #expect(objective.layers == 4)
+        #expect(objective.dimension == 16)
+        #expect(objective.noise == 0.1)
+        #expect(objective.skew == 0.1)
+        #expect(objective.layerMemoryMB == 100)
+        #expect(objective.stepGFLOP == 1)
 
         try #require(s.groups.count == 2)
         let full = s.groups[0], half = s.groups[1]
@@ -265,8 +266,9 @@ private let head = """
         #expect(s.trace == .summary)
         #expect(s.metricsInterval == .seconds(60))
         #expect(s.bootstrap == 16)
-        #expect(s.objective.dimension == 8)
-        #expect(s.objective.stepGFLOP == 10)
+        guard case .quadratic(let objective) = s.model else { Issue.record("not the quadratic"); return }
+        #expect(objective.dimension == 8)
+        #expect(objective.stepGFLOP == 10)
         #expect(s.network.latency == .exponential(mean: .milliseconds(60), min: .milliseconds(10)))
         #expect(s.membership.maxPeers == 8)
         #expect(s.membership.gossipSize == 2)

@@ -58,3 +58,34 @@ import Testing
         #expect(BLAS.threads == 1)
     }
 }
+
+@Suite struct StridedMatmulTests {
+    /// Products of sub-matrices taken in place from wider ones (an attention head's columns), with
+    /// the result written into columns of a wider output: the same as copying them out first.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func subMatricesMatchCopies(ta: Bool, tb: Bool) {
+        var rng = DeterministicRNG(seed: 3)
+        let (m, n, k) = (5, 4, 6)
+        let (aRows, aCols) = ta ? (k, m) : (m, k)
+        let (bRows, bCols) = tb ? (n, k) : (k, n)
+        let (lda, ldb, ldc) = (aCols + 3, bCols + 5, n + 2)
+        let wideA = (0..<(aRows * lda)).map { _ in Float(rng.nextGaussian()) }
+        let wideB = (0..<(bRows * ldb)).map { _ in Float(rng.nextGaussian()) }
+        let a = (0..<aRows).flatMap { r in wideA[(r * lda + 1)..<(r * lda + 1 + aCols)] }
+        let b = (0..<bRows).flatMap { r in wideB[(r * ldb + 2)..<(r * ldb + 2 + bCols)] }
+        let want = MatmulTests().naive(a, b, m: m, n: n, k: k, ta: ta, tb: tb)
+        var c = [Float](repeating: 7, count: m * ldc)
+        wideA.withUnsafeBufferPointer { pa in
+            wideB.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    BLAS.gemm(pa.baseAddress! + 1, lda: lda, pb.baseAddress! + 2, ldb: ldb, into: pc.baseAddress!, ldc: ldc,
+                              m: m, n: n, k: k, transposeA: ta, transposeB: tb, alpha: 0.5)
+                }
+            }
+        }
+        for i in 0..<m {
+            for j in 0..<n { #expect(abs(c[i * ldc + j] - 0.5 * want[i * n + j]) < 1e-4) }
+            for j in n..<ldc { #expect(c[i * ldc + j] == 7, "columns outside the product are untouched") }
+        }
+    }
+}

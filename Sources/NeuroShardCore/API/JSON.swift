@@ -24,10 +24,17 @@ public enum JSON: Equatable, Sendable {
         }
     }
 
-    /// The member named `key` of an object.
+    /// The member named `key` of an object. Setting replaces the member in place or appends it.
     public subscript(key: String) -> JSON? {
-        if case .object(let members) = self { return members.first { $0.0 == key }?.1 }
-        return nil
+        get {
+            if case .object(let members) = self { return members.first { $0.0 == key }?.1 }
+            return nil
+        }
+        set {
+            guard case .object(var members) = self, let newValue else { return }
+            if let i = members.firstIndex(where: { $0.0 == key }) { members[i].1 = newValue } else { members.append((key, newValue)) }
+            self = .object(members)
+        }
     }
 
     public var doubleValue: Double? {

@@ -1,0 +1,61 @@
+import Deterministic
+import Language
+import NeuroLLM
+import Scenario
+import Training
+
+/// A scenario's model section could not be built (a text folder missing, say).
+public struct ObjectiveError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+extension ModelSpec {
+    /// The objective every node of a run trains (the same value on all of them); data shards
+    /// are cut for `nodes` nodes.
+    func objective(seed: UInt64, nodes: Int) throws -> any Objective {
+        switch self {
+        case .quadratic(let q): return q.make(seed: seed)
+        case .transformer(let t): return try t.objective(seed: seed, nodes: nodes)
+        }
+    }
+}
+
+extension TransformerSpec {
+    func objective(seed: UInt64, nodes: Int) throws -> TransformerObjective {
+        let model = try NeuroLLM(config: config)
+        let (batch, sequence) = (self.batch, self.sequence)
+        let shards = max(1, nodes)
+        switch data.source {
+        case .markov:
+            let markov = MarkovSource(symbols: data.symbols, order: data.order, alpha: data.alpha, seed: seed)
+            // Shard chains are built once (a tilted chain needs its stationary law computed).
+            let sources = data.nonIID == 0 ? [markov] : (0..<shards).map { markov.shard($0, of: shards, nonIID: data.nonIID).source }
+            return try TransformerObjective(
+                model: model, batch: batch, sequence: sequence, seed: seed, layerMemoryMB: layerMemoryMB,
+                lossFloor: markov.expectedLoss(sequenceLength: sequence),
+                validation: markov.validationSet(batches: evalBatches, batch: batch, sequence: sequence)) { shard, rng in
+                    var stream = MarkovStream(source: sources[Int(shard % UInt64(sources.count))], rng: DeterministicRNG(seed: rng.next()))
+                    return stream.nextBatch(batch: batch, sequence: sequence)
+                }
+        case .text:
+            let corpus: TextCorpus
+            do { corpus = try TextCorpus(directory: data.path) } catch { throw ObjectiveError(description: "data.path: \(error)") }
+            let slices = (0..<shards).map { i in
+                data.nonIID == 0 ? corpus.training : Array(corpus.training[corpus.shardRange(i, of: shards)])
+            }
+            guard slices.allSatisfy({ $0.count > sequence }) else {
+                throw ObjectiveError(description: "the text in \(data.path) is too short for \(shards) shards of \(sequence)-byte windows")
+            }
+            let validation = corpus.validationSet(batch: batch, sequence: sequence, maxBatches: evalBatches)
+            guard !validation.isEmpty else {
+                throw ObjectiveError(description: "the held-out text of \(data.path) is too short for one validation batch")
+            }
+            return try TransformerObjective(
+                model: model, batch: batch, sequence: sequence, seed: seed, layerMemoryMB: layerMemoryMB,
+                validation: validation) { shard, rng in
+                    var stream = TextStream(bytes: slices[Int(shard % UInt64(slices.count))], rng: DeterministicRNG(seed: rng.next()))
+                    return stream.nextBatch(batch: batch, sequence: sequence)
+                }
+        }
+    }
+}
