@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "NeuroLLM", dependencies: ["Deterministic", "TensorMath", "Training", "Language"]),
         .target(name: "NeuroShardCore", dependencies: ["Deterministic", "Training"]),
         .target(name: "Scenario", dependencies: ["NeuroShardCore", "NeuroLLM", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Simulator", dependencies: ["Deterministic", "Training", "NeuroShardCore", "Scenario", "NeuroLLM", "Language"]),
+        .target(name: "Simulator", dependencies: ["Deterministic", "Training", "NeuroShardCore", "Scenario", "NeuroLLM", "Language", "TensorMath"]),
         .executableTarget(name: "NeuroShardCLI", dependencies: [
             "Simulator", "Scenario",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

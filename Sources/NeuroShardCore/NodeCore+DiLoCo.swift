@@ -67,10 +67,11 @@ extension NodeCore {
         syncAttempt += 1
         out.append(.setTimer(.syncTimeout(attempt: syncAttempt), after: config.diloco.syncTimeout))
         if config.behaviour.needsObservedUpdates {
-            // A rushing attacker sends only once it has seen the honest updates (or half the
-            // timeout passed: others like it are waiting too).
+            // A rushing attacker sends only once it has seen the honest updates, or after a
+            // quarter of the timeout (others like it are waiting too, and must send before the
+            // honest nodes give up on them).
             phase = .syncing(group: group, delta: delta, shared: nil)
-            out.append(.setTimer(.rush(attempt: syncAttempt), after: config.diloco.syncTimeout * 0.5))
+            out.append(.setTimer(.rush(attempt: syncAttempt), after: config.diloco.syncTimeout * 0.25))
             rush(now: now, rng: &rng, force: false)
             return
         }
@@ -172,12 +173,15 @@ extension NodeCore {
         guard values.range.allSatisfy({ !layers.contains($0) || values[$0].count == theta0[$0].count }) else {
             reject(from, "wrong shape"); return
         }
-        guard values.allFinite else { reject(from, "non-finite values"); return }
+        // Non-finite values and absurd norms are rejected before they can reach an aggregate.
         for layer in values.range where layers.contains(layer) {
-            let size = l2Norm(u.delta(layer: layer, base: theta0[layer]))
-            guard size <= config.diloco.maxUpdateRatio * max(1, l2Norm(theta0[layer])) else {
-                reject(from, "absurd update norm \(size) on layer \(layer)"); return
+            let base = theta0[layer], limit = config.diloco.maxUpdateRatio
+            let problem = if case .weights(let w) = u.payload {
+                UpdateCheck.screen(weights: w[layer], base: base, maxRatio: limit)
+            } else {
+                UpdateCheck.screen(u.delta(layer: layer, base: base), referenceNorm: l2Norm(base), maxRatio: limit)
             }
+            if let problem { reject(from, "\(problem) on layer \(layer)"); return }
         }
         guard u.round >= round else { metrics.staleUpdates += 1; return }
         // A round far ahead is not kept: nobody may drag a node (or fill its memory) by claiming one.

@@ -105,7 +105,8 @@ public struct DataSpec: Sendable {
     public var order = 2
     /// Dirichlet concentration of the chain's transitions: smaller is more predictable.
     public var alpha = 0.2
-    /// 0: every node draws from the same chain; up to 1: each node's chain leans toward its own.
+    /// Markov: 0 means every node draws from the same chain, up to 1 each node's chain leans
+    /// toward its own. Text: 0 means every node reads all of it, above 0 a contiguous slice each.
     public var nonIID = 0.0
     public var path = "/usr/share/common-licenses"
 }

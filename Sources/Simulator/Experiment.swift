@@ -63,6 +63,7 @@ public struct Experiment: Sendable {
                 "virtual_seconds": .double(r.virtualSeconds),
                 "passed": .bool(r.passed),
                 "trace_hash": .string(r.traceHash),
+                "sample_text": r.sampleText.map { .string($0) } ?? .null,
                 "expectations": .array(r.expectations.map { e in
                     ["text": .string(e.expectation.text), "value": .double(e.value), "passed": .bool(e.passed)]
                 }),

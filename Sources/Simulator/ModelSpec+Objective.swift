@@ -59,3 +59,16 @@ extension TransformerSpec {
         }
     }
 }
+
+extension Simulation {
+    /// 64 tokens (temperature 0.7, top-k 20) from the final weights of the first live honest node
+    /// holding the whole transformer; nil for the analytic objective.
+    func sampleText() -> String? {
+        guard let transformer = objective as? TransformerObjective,
+              let node = nodes.first(where: { $0.isUp && $0.config.behaviour == .honest
+                  && $0.core.layers == transformer.model.allLayers }) else { return nil }
+        var rng = DeterministicRNG(seed: scenario.seed).split("sample")
+        let options = GenerationOptions(maxTokens: 64, temperature: 0.7, topK: 20)
+        return try? transformer.model.generate(node.core.parameters, prompt: "", options: options, rng: &rng).text
+    }
+}

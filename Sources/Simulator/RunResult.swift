@@ -16,6 +16,8 @@ public struct RunResult: Sendable {
     public var metrics: [String: Double]
     public var expectations: [(expectation: Expectation, value: Double, passed: Bool)]
     public var samples: [String]
+    /// For a transformer: text the first honest replica's final weights generate from bos.
+    public var sampleText: String?
     /// `round,inner_steps,update_bytes_per_node,loss` rows (see `LossCurve`).
     public var curve: [String]
     public var nodes: Int
@@ -90,6 +92,7 @@ public struct RunResult: Sendable {
         }
         samples = sim.samples.map(\.csvRow)
         curve = sim.curve.rows()
+        sampleText = sim.sampleText()
     }
 
     /// summary.json: the keys the README documents, in a fixed order.
@@ -113,6 +116,7 @@ public struct RunResult: Sendable {
             "nodes": .int(nodes),
             "final_loss": .double(metrics["final_loss"] ?? .nan),
             "outer_rounds": .int(Int(metrics["outer_rounds"] ?? 0)),
+            "sample_text": sampleText.map { .string($0) } ?? .null,
             "expectations": .array(expectations.map { e in
                 ["text": .string(e.expectation.text), "value": .double(e.value), "passed": .bool(e.passed)]
             }),

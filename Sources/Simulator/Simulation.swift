@@ -1,6 +1,7 @@
 import Deterministic
 import NeuroShardCore
 import Scenario
+import TensorMath
 import Training
 
 /// The simulator shell (DESIGN §1): many `NodeCore`s on one thread, one seeded event heap,
@@ -39,6 +40,8 @@ public final class Simulation {
 
     public init(scenario: Scenario, tracePath: String? = nil) throws {
         self.scenario = scenario
+        // One BLAS thread: a fixed summation order, so the same inputs give the same bits.
+        BLAS.setThreads(1)
         objective = try scenario.model.objective(seed: scenario.seed, nodes: scenario.nodeCount)
         if case .transformer = scenario.model {
             for g in scenario.groups where g.training {

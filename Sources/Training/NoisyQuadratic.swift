@@ -65,10 +65,22 @@ public struct NoisyQuadratic: Objective {
     }
 
     public func gradients(_ params: LayerParameters, shard: UInt64, rng: inout DeterministicRNG) -> Gradients {
+        gradients(params, targets: params.range.map { localTarget(layer: $0, shard: shard) }, rng: &rng)
+    }
+
+    /// The same over many steps, drawing the shard's targets once (thousands of simulated nodes
+    /// spend most of their time here).
+    public func train(_ params: inout LayerParameters, optimizer: inout AdamW, steps: Int,
+                      shard: UInt64, rng: inout DeterministicRNG) -> TrainingReport {
+        let targets = params.range.map { localTarget(layer: $0, shard: shard) }
+        return trainingLoop(&params, optimizer: &optimizer, steps: steps) { gradients($0, targets: targets, rng: &rng) }
+    }
+
+    private func gradients(_ params: LayerParameters, targets: [[Float]], rng: inout DeterministicRNG) -> Gradients {
         var loss = 0.0
         var grads = params.layers.map { [Float](repeating: 0, count: $0.count) }
-        for (i, layer) in params.range.enumerated() {
-            let target = localTarget(layer: layer, shard: shard)
+        for i in params.layers.indices {
+            let target = targets[i]
             params.layers[i].withUnsafeBufferPointer { theta in
                 grads[i].withUnsafeMutableBufferPointer { g in
                     for j in 0..<dimension {

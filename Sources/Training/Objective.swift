@@ -14,6 +14,10 @@ public protocol Objective: Sendable {
     func flopsPerStep(layers: Range<Int>) -> Double
     /// The loss and gradients of one minibatch from the node's own data shard, drawn with `rng`.
     func gradients(_ params: LayerParameters, shard: UInt64, rng: inout DeterministicRNG) -> Gradients
+    /// Runs `steps` inner optimizer steps on the node's own data shard (a default loops over
+    /// `gradients`; an objective may do it faster).
+    func train(_ params: inout LayerParameters, optimizer: inout AdamW, steps: Int,
+               shard: UInt64, rng: inout DeterministicRNG) -> TrainingReport
     /// The loss a node reports for these layers (lower is better; the analytic objective's
     /// optimum is known, so its loss is the excess over the optimum).
     func evaluate(_ params: LayerParameters) -> Double
@@ -31,9 +35,15 @@ extension Objective {
     /// Runs `steps` inner optimizer steps on the node's own data shard.
     public func train(_ params: inout LayerParameters, optimizer: inout AdamW, steps: Int,
                       shard: UInt64, rng: inout DeterministicRNG) -> TrainingReport {
+        trainingLoop(&params, optimizer: &optimizer, steps: steps) { gradients($0, shard: shard, rng: &rng) }
+    }
+
+    /// `steps` optimizer steps on the gradients `step` returns for the current weights.
+    public func trainingLoop(_ params: inout LayerParameters, optimizer: inout AdamW, steps: Int,
+                             _ step: (LayerParameters) -> Gradients) -> TrainingReport {
         var lossSum = 0.0, samples = 0
         for _ in 0..<steps {
-            let g = gradients(params, shard: shard, rng: &rng)
+            let g = step(params)
             lossSum += g.loss
             samples += g.samples
             optimizer.step(&params, gradients: g.layers)

@@ -126,3 +126,26 @@ import Testing
         #expect(noisy != d && noisy.count == 2)
     }
 }
+
+@Suite struct LearningRateScheduleTests {
+    @Test func warmUpThenCosineDownToTheFloor() {
+        let s = LearningRateSchedule(warmup: 10, total: 110, floor: 0.1)
+        #expect(s.factor(step: 1) == 0.1)
+        #expect(s.factor(step: 10) == 1)
+        // Half way through the decay the cosine is at its middle: (1 + 0.1) / 2.
+        #expect(abs(s.factor(step: 60) - 0.55) < 1e-6)
+        #expect(abs(s.factor(step: 110) - 0.1) < 1e-6)
+        #expect(abs(s.factor(step: 500) - 0.1) < 1e-6)
+        #expect(LearningRateSchedule.constant.factor(step: 1) == 1)
+        #expect(LearningRateSchedule(warmup: 0, total: nil).factor(step: 1000) == 1)
+    }
+
+    @Test func adamFollowsTheSchedule() {
+        // Bias-corrected first step moves by lr·factor: with warm-up over 4 steps, a quarter.
+        var adam = AdamW(learningRate: 0.1, weightDecay: 0, clipNorm: 0)
+        adam.schedule = LearningRateSchedule(warmup: 4, total: nil)
+        var p = LayerParameters(range: 0..<1, layers: [[1]])
+        adam.step(&p, gradients: [[1]])
+        #expect(abs(p[0][0] - 0.975) < 1e-6)
+    }
+}
