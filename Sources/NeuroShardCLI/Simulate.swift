@@ -33,6 +33,7 @@ struct Simulate: ParsableCommand {
             throw fail(error.description)
         }
         if let seed { scenario = scenario.reseeded(seed) }
+        do { try Experiment.check(scenario) } catch { throw fail("\(file): \(error)") }
         let directory = RunResult.directory(root: out, scenario: scenario.name, seed: scenario.seed)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -2,7 +2,8 @@ import Deterministic
 import Training
 
 /// DiLoCo rounds: H inner steps as one compute job, the exchange with the peers holding the same
-/// layers, robust aggregation and the outer Nesterov step from θ₀.
+/// layers, robust aggregation and the outer Nesterov step from θ₀. In sync mode a round is one
+/// minibatch's gradient, exchanged and aggregated, then one AdamW step.
 extension NodeCore {
     mutating func invalidateRound() {
         if case .computing = phase { computeStartedAt = nil }

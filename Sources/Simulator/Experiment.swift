@@ -30,6 +30,17 @@ public struct Experiment: Sendable {
         return Experiment(scenario: scenario, runs: runs, comparisons: comparisons)
     }
 
+    /// Builds every run's objective without running anything: a scenario whose model cannot be
+    /// built (a text folder missing, nodes too small for the transformer) fails here, before any
+    /// file is written.
+    public static func check(_ scenario: Scenario) throws {
+        for run in scenario.runs {
+            do { _ = try Simulation.objective(for: run.scenario) } catch let error as ObjectiveError {
+                throw ObjectiveError(description: (run.variant.map { "variant \($0): " } ?? "") + error.description)
+            }
+        }
+    }
+
     public var passed: Bool { runs.allSatisfy(\.result.passed) && comparisons.allSatisfy(\.holds) }
 
     /// The one run's trace hash, or a hash over the variants' names and hashes.

@@ -22,6 +22,12 @@ extension ModelSpec {
 
 extension TransformerSpec {
     func objective(seed: UInt64, nodes: Int) throws -> TransformerObjective {
+        do { return try build(seed: seed, nodes: nodes) } catch let error as ModelError {
+            throw ObjectiveError(description: "model: \(error)")
+        }
+    }
+
+    private func build(seed: UInt64, nodes: Int) throws -> TransformerObjective {
         let model = try NeuroLLM(config: config)
         let (batch, sequence) = (self.batch, self.sequence)
         let shards = max(1, nodes)

@@ -40,19 +40,7 @@ public final class Simulation {
 
     public init(scenario: Scenario, tracePath: String? = nil) throws {
         self.scenario = scenario
-        // One BLAS thread: a fixed summation order, so the same inputs give the same bits.
-        BLAS.setThreads(1)
-        objective = try scenario.model.objective(seed: scenario.seed, nodes: scenario.nodeCount)
-        if case .transformer = scenario.model {
-            for g in scenario.groups where g.training {
-                let fits = LayerPlanner.capacity(memoryMB: g.memoryMB, layerMemoryMB: objective.layerMemoryMB,
-                                                 layerCount: objective.layerCount)
-                guard fits >= objective.layerCount else {
-                    throw ObjectiveError(description: "group '\(g.name)': a transformer node trains a full replica; "
-                        + "\(g.memoryMB) MB holds \(fits) of \(objective.layerCount) layers of \(objective.layerMemoryMB) MB")
-                }
-            }
-        }
+        objective = try Self.objective(for: scenario)
         end = scenario.duration.nanos
         let root = DeterministicRNG(seed: scenario.seed)
         netRNG = root.split("network")
@@ -65,6 +53,25 @@ public final class Simulation {
             for t in scenario.nodes(load.targets) { queue.push(at: load.from.nanos, .load(spec: Int32(s), target: Int32(t))) }
         }
         queue.push(at: 0, .sample)
+    }
+
+    /// The objective the scenario's nodes train, checked against their memory: a transformer
+    /// node trains a full replica.
+    public static func objective(for scenario: Scenario) throws -> any Objective {
+        // One BLAS thread: a fixed summation order, so the same inputs give the same bits.
+        BLAS.setThreads(1)
+        let objective = try scenario.model.objective(seed: scenario.seed, nodes: scenario.nodeCount)
+        if case .transformer = scenario.model {
+            for g in scenario.groups where g.training {
+                let fits = LayerPlanner.capacity(memoryMB: g.memoryMB, layerMemoryMB: objective.layerMemoryMB,
+                                                 layerCount: objective.layerCount)
+                guard fits >= objective.layerCount else {
+                    throw ObjectiveError(description: "group '\(g.name)': a transformer node trains a full replica; "
+                        + "\(g.memoryMB) MB holds \(fits) of \(objective.layerCount) layers of \(objective.layerMemoryMB) MB")
+                }
+            }
+        }
+        return objective
     }
 
     private func buildNodes(root: DeterministicRNG) {

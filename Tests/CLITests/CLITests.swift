@@ -162,6 +162,30 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.path), "a results folder was created: \(contents(of: out))")
     }
 
+    /// A model that cannot be built (nodes too small for a full transformer replica, a text folder
+    /// that is not there) is refused before anything is written.
+    @Test(arguments: [("memory: 1mb", "variant a: group 'n': a transformer node trains a full replica"), ("memory: 1gb", "variant b: data.path")])
+    func unbuildableModelExitsTwoWithOneLine(memory: String, message: String) throws {
+        let work = try temporaryFolder()
+        defer { cleanUp(work) }
+        let file = try writeScenario("""
+            seed: 1
+            duration: 2m
+            model: {objective: transformer, preset: tiny}
+            data: {source: text, path: \(work.path)/no-such-folder}
+            nodes: [{group: n, count: 2, \(memory)}]
+            variants:
+              a: {data: {path: /usr/share/common-licenses}}
+              b: {}
+            """, named: "model.yaml", in: work)
+        let out = work.appendingPathComponent("out")
+        let run = try neuroshard(["simulate", file, "--out", out.path])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
+        #expect(run.stderr.contains(message), "stderr: \(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test func yamlSyntaxErrorExitsTwoWithOneLine() throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
