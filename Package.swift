@@ -3,7 +3,7 @@ import PackageDescription
 
 // Module arrows point one way (see README "Layout"):
 // Deterministic ← Training ← NeuroShardCore ← Scenario ← Simulator ← neuroshard (CLI)
-// COpenBLAS ← TensorMath ← NeuroLLM (the transformer) ← Simulator
+// COpenBLAS ← TensorMath ← NeuroLLM (the transformer) ← Scenario, Simulator
 // Deterministic ← Language (tokenizer, genesis data, decoding) ← NeuroLLM
 let package = Package(
     name: "NeuroShard",
