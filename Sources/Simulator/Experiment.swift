@@ -45,7 +45,7 @@ public struct Experiment: Sendable {
 
     /// The one run's trace hash, or a hash over the variants' names and hashes.
     public var traceHash: String {
-        guard runs.count > 1 || runs.first?.variant != nil else { return runs[0].result.traceHash }
+        guard runs[0].variant != nil else { return runs[0].result.traceHash }
         var h = StableHasher()
         for r in runs { h.combine(r.variant ?? ""); h.combine(r.result.traceHash) }
         return h.value.hex16

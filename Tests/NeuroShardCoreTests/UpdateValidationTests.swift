@@ -186,3 +186,31 @@ func rejections(_ effects: [Effect]) -> [(NodeID, String)] {
         }
     }
 }
+
+@Suite struct CompressedUpdateTests {
+    /// A compressed Δ is decoded once on arrival and kept as Δ: it is screened and aggregated like
+    /// any other update, and its wire size is the compressed one.
+    @Test func aCompressedUpdateIsDecodedAndScreened() {
+        var t = UpdateTarget()
+        let delta = (0..<16).map { Float($0) / 100 }
+        let tensors = (0..<4).map { _ in Compression.int8(blockSize: 8).compress(delta) }
+        let update = RoundUpdate(round: 3, payload: .compressed(range: 0..<4, tensors))
+        #expect(PeerMessage.update(update).wireSize < PeerMessage.update(RoundUpdate(round: 3, weights: t.weights(0..<4))).wireSize)
+        #expect(rejections(t.deliver(update, from: t.peerX)).isEmpty)
+        let kept = t.core.inbox[3]?.first?.update
+        #expect(kept?.payload == .deltas(LayerParameters(range: 0..<4, layers: tensors.map { $0.decoded() })))
+        // A NaN survives int8 compression (its block decodes as NaN) and is rejected.
+        var poisoned = delta
+        poisoned[3] = .nan
+        let bad = RoundUpdate(round: 3, payload: .compressed(range: 0..<4, (0..<4).map { _ in Compression.int8(blockSize: 8).compress(poisoned) }))
+        #expect(rejections(t.deliver(bad, from: t.peerY)).first?.1.contains("non-finite") == true)
+    }
+
+    @Test func oneTensorPerNamedLayer() {
+        var t = UpdateTarget()
+        let short = RoundUpdate(round: 3, payload: .compressed(range: 0..<4, [Compression.none.compress([Float](repeating: 0, count: 16))]))
+        _ = t.deliver(short, from: t.peerX)
+        #expect(t.core.metrics.messagesRejected == 1)
+        #expect(t.core.inbox[3] == nil)
+    }
+}
