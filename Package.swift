@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Scenario", dependencies: ["NeuroShardCore", "NeuroLLM", .product(name: "Yams", package: "Yams")]),
         .target(name: "Simulator", dependencies: ["Deterministic", "Training", "NeuroShardCore", "Scenario", "NeuroLLM", "Language", "TensorMath"]),
         .executableTarget(name: "NeuroShardCLI", dependencies: [
-            "Simulator", "Scenario",
+            "Simulator", "Scenario", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "NeuroShardBench", dependencies: [

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Scenario
 import Simulator
+import Training
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,7 +34,8 @@ struct Simulate: ParsableCommand {
             throw fail(error.description)
         }
         if let seed { scenario = scenario.reseeded(seed) }
-        do { try Experiment.check(scenario) } catch { throw fail("\(file): \(error)") }
+        let objectives: [any Objective]
+        do { objectives = try Experiment.prepare(scenario) } catch { throw fail("\(file): \(error)") }
         let directory = RunResult.directory(root: out, scenario: scenario.name, seed: scenario.seed)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -43,7 +45,7 @@ struct Simulate: ParsableCommand {
         let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let experiment: Experiment
         do {
-            experiment = try Experiment.run(scenario, directory: directory) { progress.update($0, $1) }
+            experiment = try Experiment.run(scenario, objectives: objectives, directory: directory) { progress.update($0, $1) }
         } catch {
             throw fail("cannot write the trace in \(directory): \(error.localizedDescription)")
         }

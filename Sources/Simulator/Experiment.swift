@@ -2,6 +2,7 @@ import Deterministic
 import Foundation
 import NeuroShardCore
 import Scenario
+import Training
 
 /// A scenario's whole run: the scenario itself, or each of its variants in file order with the
 /// same seed, followed by the `compare:` lines across them.
@@ -10,14 +11,26 @@ public struct Experiment: Sendable {
     public var runs: [(variant: String?, result: RunResult)]
     public var comparisons: [(comparison: Comparison, left: Double, right: Double, holds: Bool)]
 
+    /// Builds every run's objective without running anything, so that a scenario whose model
+    /// cannot be built (a text folder missing, nodes too small for the transformer) fails before
+    /// any file is written. `run` takes the result.
+    public static func prepare(_ scenario: Scenario) throws -> [any Objective] {
+        try scenario.runs.map { run in
+            do { return try Simulation.objective(for: run.scenario) } catch let error as ObjectiveError {
+                throw ObjectiveError(description: (run.variant.map { "variant \($0): " } ?? "") + error.description)
+            }
+        }
+    }
+
     /// Runs everything, streaming each run's trace into `directory` (trace.log, or
     /// trace.<variant>.log per variant) when given.
-    public static func run(_ scenario: Scenario, directory: String?,
+    public static func run(_ scenario: Scenario, objectives: [any Objective]? = nil, directory: String?,
                            progress: ((String?, Simulation) -> Void)? = nil) throws -> Experiment {
+        let objectives = try objectives ?? prepare(scenario)
         var runs: [(variant: String?, result: RunResult)] = []
-        for (variant, s) in scenario.runs {
+        for ((variant, s), objective) in zip(scenario.runs, objectives) {
             let path = directory.map { $0 + "/" + (variant.map { "trace.\($0).log" } ?? "trace.log") }
-            let simulation = try Simulation(scenario: s, tracePath: path)
+            let simulation = try Simulation(scenario: s, objective: objective, tracePath: path)
             if let progress { simulation.progress = { progress(variant, $0) } }
             runs.append((variant, simulation.run()))
         }
@@ -28,17 +41,6 @@ public struct Experiment: Sendable {
             return (c, e.left, e.right, e.holds)
         }
         return Experiment(scenario: scenario, runs: runs, comparisons: comparisons)
-    }
-
-    /// Builds every run's objective without running anything: a scenario whose model cannot be
-    /// built (a text folder missing, nodes too small for the transformer) fails here, before any
-    /// file is written.
-    public static func check(_ scenario: Scenario) throws {
-        for run in scenario.runs {
-            do { _ = try Simulation.objective(for: run.scenario) } catch let error as ObjectiveError {
-                throw ObjectiveError(description: (run.variant.map { "variant \($0): " } ?? "") + error.description)
-            }
-        }
     }
 
     public var passed: Bool { runs.allSatisfy(\.result.passed) && comparisons.allSatisfy(\.holds) }

@@ -38,15 +38,16 @@ public final class Simulation {
         var oneWay: Bool
     }
 
-    public init(scenario: Scenario, tracePath: String? = nil) throws {
+    /// `objective`: one already built for this scenario by `objective(for:)` (nil: build it).
+    public init(scenario: Scenario, objective: (any Objective)? = nil, tracePath: String? = nil) throws {
         self.scenario = scenario
-        objective = try Self.objective(for: scenario)
+        self.objective = try objective ?? Self.objective(for: scenario)
         end = scenario.duration.nanos
         let root = DeterministicRNG(seed: scenario.seed)
         netRNG = root.split("network")
         loadRNG = root.split("load")
         trace = try Trace(level: scenario.trace, path: tracePath)
-        coverage = Coverage(layerCount: objective.layerCount)
+        coverage = Coverage(layerCount: self.objective.layerCount)
         buildNodes(root: root)
         for (i, fault) in scenario.faults.enumerated() { queue.push(at: fault.at.nanos, .fault(index: Int32(i))) }
         for (s, load) in scenario.load.enumerated() {
