@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "LanguageTests", dependencies: ["Language", "Deterministic"]),
         .testTarget(name: "NeuroLLMTests", dependencies: ["NeuroLLM", "Language", "Training", "TensorMath", "Deterministic"]),
-        .testTarget(name: "NeuroShardCoreTests", dependencies: ["NeuroShardCore"]),
+        .testTarget(name: "NeuroShardCoreTests", dependencies: ["NeuroShardCore", "NeuroLLM"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario"]),
         // Runs the built `neuroshard` binary as a user would (exit codes, files written).

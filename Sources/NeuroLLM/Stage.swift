@@ -1,13 +1,5 @@
 import Training
 
-/// What enters a pipeline stage: token ids for the stage holding the embedding (layer 0),
-/// activations from the previous stage otherwise. Both are batch-major: batch × sequence
-/// (× hidden).
-public enum StageInput: Sendable {
-    case tokens([Int32])
-    case activations([Float])
-}
-
 /// What leaves a pipeline stage.
 public enum StageOutput: Sendable, Equatable {
     /// batch × sequence × hidden, for the next stage.
@@ -102,7 +94,7 @@ public final class Stage {
     /// Runs the stage's layers. Targets (batch × sequence ids; pad = 0 is ignored) are given to
     /// a stage ending at the head to get the loss (and make `backward` possible); without them
     /// that stage returns the logits.
-    public func forward(_ params: LayerParameters, input: StageInput, targets: [Int32]? = nil) throws(ModelError) -> StageOutput {
+    public func forward(_ params: LayerParameters, input: PipelineInput, targets: [Int32]? = nil) throws(ModelError) -> StageOutput {
         try check(params)
         forwardHadLoss = nil
         switch input {

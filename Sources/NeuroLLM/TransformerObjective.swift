@@ -4,10 +4,9 @@ import Training
 /// NeuroLLM as the objective a node trains with DiLoCo: minibatches from the node's data shard,
 /// the loss reported on a fixed validation set (the same for every node, so losses compare).
 ///
-/// A node trains the model only as a full replica (it holds every pipeline layer); splitting
-/// the model across nodes runs through `Stage` with activations and their gradients passed
-/// between holders.
-public struct TransformerObjective: Objective {
+/// A full replica trains with `gradients` and `train`; nodes holding part of the model run
+/// their stage through the `PipelineObjective` calls.
+public struct TransformerObjective: PipelineObjective {
     /// One minibatch of shard `shard`, drawn with the job's generator: `batch` rows of
     /// `sequence` input tokens and their targets.
     public typealias BatchSource = @Sendable (_ shard: UInt64, _ rng: inout DeterministicRNG) -> (inputs: [Int32], targets: [Int32])
@@ -60,7 +59,7 @@ public struct TransformerObjective: Objective {
     }
 
     public func gradients(_ params: LayerParameters, shard: UInt64, rng: inout DeterministicRNG) -> Gradients {
-        precondition(params.range == model.allLayers, "a node trains NeuroLLM as a full replica")
+        precondition(params.range == model.allLayers, "a node holding part of NeuroLLM trains it as a pipeline stage")
         let (inputs, targets) = source(shard, &rng)
         do {
             let (loss, grads) = try model.lossAndGradients(params, tokens: inputs, targets: targets,
@@ -69,6 +68,10 @@ public struct TransformerObjective: Objective {
         } catch {
             preconditionFailure("the objective built these shapes itself: \(error)")
         }
+    }
+
+    public func minibatch(shard: UInt64, rng: inout DeterministicRNG) -> (inputs: [Int32], targets: [Int32]) {
+        source(shard, &rng)
     }
 
     /// Mean loss over the validation set; NaN for a node that does not hold the whole model

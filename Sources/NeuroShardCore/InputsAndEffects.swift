@@ -27,6 +27,10 @@ public enum TimerKind: Hashable, Sendable {
     case rush(attempt: Int)
     /// `DiLoCoSettings.startDelay` has passed: training may begin.
     case trainingStart
+    /// The driver's pipeline step `number` has had its time (the sync timeout) to come back.
+    case pipelineStep(number: UInt64)
+    /// A later stage's step `number` (counted there) has had its time to come back.
+    case stageStep(number: UInt64)
 
     public var digest: UInt64 {
         switch self {
@@ -36,6 +40,8 @@ public enum TimerKind: Hashable, Sendable {
         case .checkpointTimeout(let a): 4 | UInt64(truncatingIfNeeded: a) << 8
         case .rush(let a): 5 | UInt64(truncatingIfNeeded: a) << 8
         case .trainingStart: 6
+        case .pipelineStep(let n): 7 | n << 8
+        case .stageStep(let n): 8 | n << 8
         }
     }
 }
@@ -64,6 +70,12 @@ public enum ComputeOutput: Sendable {
     case innerPhase(params: LayerParameters, optimizer: AdamW, report: TrainingReport)
     /// Sync mode: one minibatch's gradients.
     case gradient(Gradients)
+    /// A pipeline stage's forward pass.
+    case activations([Float])
+    /// A pipeline stage's backward pass.
+    case stageGradients(StageGradients)
+    /// A pipeline stage could not run (inputs that passed the checks and still did not fit).
+    case failed(String)
 
     public func digest(into h: inout StableHasher) {
         switch self {
@@ -73,6 +85,12 @@ public enum ComputeOutput: Sendable {
         case .gradient(let g):
             for layer in g.layers { h.combine(layer) }
             h.combine(g.loss)
+        case .activations(let a): h.combine(a)
+        case .stageGradients(let g):
+            for layer in g.layers { h.combine(layer) }
+            h.combine(g.input ?? [])
+            h.combine(g.loss ?? .nan)
+        case .failed: h.combine(0xFA11)
         }
     }
 }
@@ -98,6 +116,8 @@ public enum NodeNote: Equatable, Sendable {
     case roundCompleted(round: Int, loss: Double?, contributors: Int, timedOut: Bool)
     case updateRejected(from: NodeID, reason: String)
     case messageRejected(from: NodeID, kind: String, reason: String)
+    /// A pipeline stage's computation failed on inputs that passed the checks.
+    case stageFailed(reason: String)
 
     public var kind: String {
         switch self {
@@ -110,6 +130,7 @@ public enum NodeNote: Equatable, Sendable {
         case .roundCompleted: "round_completed"
         case .updateRejected: "update_rejected"
         case .messageRejected: "message_rejected"
+        case .stageFailed: "stage_failed"
         }
     }
 
@@ -127,6 +148,7 @@ public enum NodeNote: Equatable, Sendable {
             "round \(round) done: \(loss.map { "loss \($0)" } ?? "not evaluated"), \(n) contributors\(timedOut ? ", timed out" : "")"
         case .updateRejected(let from, let reason): "update from \(from.short) rejected: \(reason)"
         case .messageRejected(let from, let kind, let reason): "\(kind) from \(from.short) rejected: \(reason)"
+        case .stageFailed(let reason): "pipeline stage failed: \(reason)"
         }
     }
 }

@@ -120,6 +120,33 @@ public struct CheckpointMessage: Equatable, Sendable {
     }
 }
 
+/// One training step through a pipeline: the driver that started it and its number there.
+public struct StepID: Hashable, Sendable {
+    public var driver: NodeID
+    public var number: UInt64
+    public init(driver: NodeID, number: UInt64) { self.driver = driver; self.number = number }
+}
+
+/// A stage's output activations for the next stage (gRPC Forward in production).
+public struct ActivationMessage: Equatable, Sendable {
+    public var step: StepID
+    /// The first layer the receiver runs: the sender's last layer + 1.
+    public var layer: Int
+    public var activations: [Float]
+    /// The minibatch's targets, for the stage that computes the loss.
+    public var targets: [Int32]
+    public init(step: StepID, layer: Int, activations: [Float], targets: [Int32]) {
+        self.step = step; self.layer = layer; self.activations = activations; self.targets = targets
+    }
+}
+
+/// The gradient of a stage's input activations, for the stage that sent them (gRPC Backward).
+public struct GradientMessage: Equatable, Sendable {
+    public var step: StepID
+    public var gradient: [Float]
+    public init(step: StepID, gradient: [Float]) { self.step = step; self.gradient = gradient }
+}
+
 /// Messages between nodes. In the simulator they travel as values over virtual links; in
 /// production the shell maps them onto the gRPC service of `Protos/neuroshard.proto`.
 public enum PeerMessage: Equatable, Sendable {
@@ -132,6 +159,8 @@ public enum PeerMessage: Equatable, Sendable {
     case update(RoundUpdate)
     case checkpointRequest(layers: Range<Int>)
     case checkpoint(CheckpointMessage)
+    case forward(ActivationMessage)
+    case backward(GradientMessage)
 
     public var kind: String {
         switch self {
@@ -143,6 +172,8 @@ public enum PeerMessage: Equatable, Sendable {
         case .update: "update"
         case .checkpointRequest: "checkpoint_request"
         case .checkpoint: "checkpoint"
+        case .forward: "forward"
+        case .backward: "backward"
         }
     }
 
@@ -157,6 +188,8 @@ public enum PeerMessage: Equatable, Sendable {
         case .update: 6
         case .checkpointRequest: 7
         case .checkpoint: 8
+        case .forward: 9
+        case .backward: 10
         }
     }
 
@@ -174,6 +207,8 @@ public enum PeerMessage: Equatable, Sendable {
         case .checkpoint(let c):
             return header + 16 + c.params.layers.reduce(0) { $0 + 8 + 4 * $1.count }
                 + c.velocity.reduce(0) { $0 + 4 * $1.count }
+        case .forward(let f): return header + 32 + 4 * f.activations.count + 4 * f.targets.count
+        case .backward(let b): return header + 24 + 4 * b.gradient.count
         }
     }
 
@@ -205,6 +240,11 @@ public enum PeerMessage: Equatable, Sendable {
         case .checkpoint(let c):
             h.combine(c.round); c.params.digest(into: &h)
             for v in c.velocity { h.combine(v) }
+        case .forward(let f):
+            f.step.digest(into: &h); h.combine(f.layer); h.combine(f.activations)
+            for t in f.targets { h.combine(UInt64(UInt32(bitPattern: t))) }
+        case .backward(let b):
+            b.step.digest(into: &h); h.combine(b.gradient)
         }
     }
 }
@@ -213,6 +253,12 @@ extension PeerInfo {
     func digest(into h: inout StableHasher) {
         h.combine(id.high); h.combine(id.low); h.combine(layers.lowerBound); h.combine(layers.upperBound)
         h.combine(capacity); h.combine(round)
+    }
+}
+
+extension StepID {
+    func digest(into h: inout StableHasher) {
+        h.combine(driver.high); h.combine(driver.low); h.combine(number)
     }
 }
 

@@ -7,14 +7,20 @@ import Training
 extension NodeCore {
     mutating func invalidateRound() {
         if case .computing = phase { computeStartedAt = nil }
+        abandonPipeline()
         phase = .idle
     }
 
-    /// Inner steps this node may still take (nil: no budget).
-    var stepsLeft: Int? { config.diloco.stepBudget.map { max(0, $0 - metrics.innerSteps) } }
+    /// Inner steps this node may still take (nil: no budget). The budget counts the minibatches a
+    /// node draws: a pipeline stage after the driver steps whenever its drivers send work.
+    var stepsLeft: Int? {
+        guard !trainsInPipeline || layers.lowerBound == 0 else { return nil }
+        return config.diloco.stepBudget.map { max(0, $0 - metrics.innerSteps) }
+    }
 
     mutating func startRound(now: Timestamp, rng: inout DeterministicRNG) {
         guard config.trainingEnabled, !layers.isEmpty, phase == .idle, stepsLeft != 0, !waitingToTrain else { return }
+        if trainsInPipeline { startPipelineRound(now: now, rng: &rng); return }
         nextJobID += 1
         let jobID = nextJobID
         let objective = self.objective
@@ -43,6 +49,10 @@ extension NodeCore {
     }
 
     mutating func computeFinished(jobID: UInt64, _ output: ComputeOutput, now: Timestamp, rng: inout DeterministicRNG) {
+        if let job = pipeline.jobs.removeValue(forKey: jobID) {
+            stageJobFinished(job, output, now: now, rng: &rng)
+            return
+        }
         guard case .computing(let current) = phase, current == jobID else { return }
         if let started = computeStartedAt { metrics.computeBusy = metrics.computeBusy + (now - started) }
         computeStartedAt = nil
@@ -59,7 +69,14 @@ extension NodeCore {
             metrics.innerSteps += 1
             metrics.samples += g.samples
             delta = LayerParameters(range: theta0.range, layers: g.layers)
+        case .activations, .stageGradients, .failed:
+            preconditionFailure("a pipeline stage's output for a local training job")
         }
+        endInnerPhase(delta: delta, now: now, rng: &rng)
+    }
+
+    /// The round's inner steps are done, with true Δ `delta`: share it and wait for the peers'.
+    mutating func endInnerPhase(delta: LayerParameters, now: Timestamp, rng: inout DeterministicRNG) {
         if firstDelta == nil { firstDelta = delta }
         // Catch up with the network if it is already in a later round.
         round = max(round, networkRound)
@@ -244,7 +261,12 @@ extension NodeCore {
         }
         var loss: Double?
         let every = config.diloco.evaluateEvery ?? 1
-        if lastLoss == nil || stepsLeft == 0 || metrics.innerSteps / every != evaluatedAtStep / every {
+        if trainsInPipeline {
+            // No stage holds the whole model to evaluate: the validator reports the round's
+            // training loss.
+            loss = pipelineLoss
+            if loss != nil { lastLoss = loss }
+        } else if lastLoss == nil || stepsLeft == 0 || metrics.innerSteps / every != evaluatedAtStep / every {
             loss = objective.evaluate(theta0)
             lastLoss = loss
             evaluatedAtStep = metrics.innerSteps

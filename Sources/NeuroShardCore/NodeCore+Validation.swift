@@ -37,6 +37,16 @@ extension NodeCore {
         case .leave, .checkpointRequest:
             // A request is clamped to what the node holds when served.
             return .success(message)
+        case .forward(let f):
+            guard let objective = pipelineObjective else { return .failure(Rejection("this model is not split into stages")) }
+            guard (1..<objective.layerCount).contains(f.layer) else { return .failure(Rejection("no stage starts at layer \(f.layer)")) }
+            if let problem = activationProblem(f.activations, objective) { return .failure(Rejection(problem)) }
+            if let problem = objective.problem(targets: f.targets) { return .failure(Rejection(problem)) }
+            return .success(message)
+        case .backward(let b):
+            guard let objective = pipelineObjective else { return .failure(Rejection("this model is not split into stages")) }
+            if let problem = activationProblem(b.gradient, objective) { return .failure(Rejection("gradient: \(problem)")) }
+            return .success(message)
         case .checkpoint(let c):
             let velocityFits = c.velocity.isEmpty || (c.velocity.count == c.params.layers.count
                 && zip(c.velocity, c.params.layers).allSatisfy { $0.count == $1.count })
@@ -46,6 +56,13 @@ extension NodeCore {
             }
             return .success(message)
         }
+    }
+
+    private func activationProblem(_ values: [Float], _ objective: any PipelineObjective) -> String? {
+        guard values.count == objective.activationCount else {
+            return "\(values.count) activations, expected \(objective.activationCount)"
+        }
+        return values.allSatisfy(\.isFinite) ? nil : "non-finite activations"
     }
 
     struct Rejection: Error {

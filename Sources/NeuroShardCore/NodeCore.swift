@@ -44,12 +44,16 @@ public struct NodeCore: Sendable {
     /// What compression dropped from earlier updates, sent later.
     var feedback = ErrorFeedback()
     var knownAddresses: [String]
+    /// Steps taken with the holders of the other layers (a node holding part of the model).
+    var pipeline = PipelineState()
 
     enum Phase: Equatable {
         case idle
         /// Waiting for the weights of newly taken layers.
         case fetching(awaiting: [NodeID: Range<Int>])
         case computing(jobID: UInt64)
+        /// Taking the round's inner steps through the pipeline (see NodeCore+Pipeline).
+        case pipelining
         /// Waiting for the peers' shares of `round`; `delta` is this node's true Δ, `shared` what it sent.
         case syncing(group: [NodeID], delta: LayerParameters, shared: RoundUpdate.Payload?)
     }
@@ -93,9 +97,10 @@ public struct NodeCore: Sendable {
         return false
     }
     public var isTraining: Bool {
-        if case .computing = phase { return true }
-        if case .syncing = phase { return true }
-        return false
+        switch phase {
+        case .computing, .pipelining, .syncing: true
+        case .idle, .fetching: false
+        }
     }
     /// Current weights of the held layers (θ₀ of the current round).
     public var parameters: LayerParameters { theta0 }
@@ -136,6 +141,8 @@ public struct NodeCore: Sendable {
         case .trainingStart:
             waitingToTrain = false
             startRound(now: now, rng: &rng)
+        case .pipelineStep(let number): pipelineStepTimedOut(number, now: now)
+        case .stageStep(let number): stageStepTimedOut(number, now: now)
         case .checkpointTimeout(let attempt):
             guard attempt == checkpointAttempt, isFetching else { return }
             // The holders did not answer: keep what arrived, genesis weights for the rest.

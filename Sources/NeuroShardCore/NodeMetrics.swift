@@ -18,6 +18,10 @@ public struct NodeMetrics: Equatable, Sendable {
     public var messagesRejected = 0
     public var staleUpdates = 0
     public var syncTimeouts = 0
+    /// Pipeline steps a driver gave up on (their gradient did not come back in time).
+    public var pipelineTimeouts = 0
+    /// Pipeline stages that could not run or pass a step on.
+    public var pipelineFailures = 0
     public var peersDropped = 0
     public var persistFailures = 0
     public var apiRequests = 0

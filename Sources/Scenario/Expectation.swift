@@ -57,7 +57,7 @@ public struct ExpectationError: Error, Equatable, CustomStringConvertible {
 /// The metrics a run reports and expectations may name.
 public enum MetricCatalog {
     public static let names: [String: String] = [
-        "final_loss": "mean loss of the live honest training nodes at the end",
+        "final_loss": "mean loss of the live honest training nodes at the end (a model split into stages: the assembled model's)",
         "initial_loss": "loss of the genesis weights",
         "loss_floor": "the best loss any model can reach on the data (the entropy of a Markov source; NaN when unknown)",
         "loss_gap_bits": "final_loss above loss_floor, in bits per byte",
@@ -83,6 +83,8 @@ public enum MetricCatalog {
         "gradients_rejected": "peer updates rejected as malformed",
         "stale_updates": "peer updates that arrived too late",
         "persist_failures": "durable writes that failed",
+        "pipeline_timeouts": "pipeline steps a driver gave up on (the gradient did not come back in time)",
+        "pipeline_failures": "pipeline steps a stage could not run or pass on (no holder of the next layers)",
         "virtual_seconds": "virtual time simulated",
         "http.total": "client calls answered",
         "http.2xx": "client calls answered 2xx",

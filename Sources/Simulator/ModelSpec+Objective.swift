@@ -67,14 +67,34 @@ extension TransformerSpec {
 }
 
 extension Simulation {
-    /// 64 tokens (temperature 0.7, top-k 20) from the final weights of the first live honest node
-    /// holding the whole transformer; nil for the analytic objective.
+    /// The network's model in one piece: each layer's θ₀ from its first live honest holder; nil
+    /// while some layer has none.
+    func assembledModel() -> LayerParameters? {
+        let count = objective.layerCount
+        var layers: [[Float]?] = Array(repeating: nil, count: count)
+        for node in nodes where node.isUp && node.config.behaviour == .honest {
+            let params = node.core.parameters
+            for layer in params.range where layers[layer] == nil { layers[layer] = params[layer] }
+        }
+        guard layers.allSatisfy({ $0 != nil }) else { return nil }
+        return LayerParameters(range: 0..<count, layers: layers.map { $0! })
+    }
+
+    /// The loss the run is judged by. Honest full replicas each evaluate the validation set, and
+    /// their mean is taken; when the model is split into stages no node can, so the simulator
+    /// evaluates the assembled model (a view only it has).
+    func finalLoss(_ snap: Snapshot) -> Double {
+        let replicated = nodes.contains { $0.isUp && $0.config.behaviour == .honest && $0.core.role == .full }
+        guard !replicated, objective is any PipelineObjective, let model = assembledModel() else { return snap.meanLoss }
+        return objective.evaluate(model)
+    }
+
+    /// 64 tokens (temperature 0.7, top-k 20) from the network's final weights; nil for the
+    /// analytic objective.
     func sampleText() -> String? {
-        guard let transformer = objective as? TransformerObjective,
-              let node = nodes.first(where: { $0.isUp && $0.config.behaviour == .honest
-                  && $0.core.layers == transformer.model.allLayers }) else { return nil }
+        guard let transformer = objective as? TransformerObjective, let params = assembledModel() else { return nil }
         var rng = DeterministicRNG(seed: scenario.seed).split("sample")
         let options = GenerationOptions(maxTokens: 64, temperature: 0.7, topK: 20)
-        return try? transformer.model.generate(node.core.parameters, prompt: "", options: options, rng: &rng).text
+        return try? transformer.model.generate(params, prompt: "", options: options, rng: &rng).text
     }
 }

@@ -36,8 +36,9 @@ public struct RunResult: Sendable {
         nodes = sim.nodes.count
         let snap = sim.snapshot()
         let stats = sim.stats
+        let finalLoss = sim.finalLoss(snap)
         var m: [String: Double] = [
-            "final_loss": snap.meanLoss,
+            "final_loss": finalLoss,
             "initial_loss": sim.objective.evaluate(sim.objective.initialParameters(range: 0..<sim.objective.layerCount)),
             "outer_rounds": Double(snap.maxRound),
             "min_outer_rounds": Double(snap.fewestRounds),
@@ -63,6 +64,7 @@ public struct RunResult: Sendable {
             "http.unreachable": Double(stats.unreachable),
         ]
         var peersDropped = 0, rejected = 0, stale = 0, persistFailures = 0, updateBytes = 0
+        var pipelineTimeouts = 0, pipelineFailures = 0
         var honestSteps = 0, honestTrainers = 0
         for node in sim.nodes {
             peersDropped += node.core.metrics.peersDropped
@@ -70,6 +72,8 @@ public struct RunResult: Sendable {
             stale += node.core.metrics.staleUpdates
             persistFailures += node.core.metrics.persistFailures
             updateBytes += node.core.metrics.updateBytesSent
+            pipelineTimeouts += node.core.metrics.pipelineTimeouts
+            pipelineFailures += node.core.metrics.pipelineFailures
             if node.config.trainingEnabled && node.config.behaviour == .honest {
                 honestTrainers += 1
                 honestSteps += node.core.metrics.innerSteps
@@ -78,12 +82,14 @@ public struct RunResult: Sendable {
         m["update_bytes"] = Double(updateBytes)
         let floor = sim.objective.lossFloor ?? .nan
         m["loss_floor"] = floor
-        m["loss_gap_bits"] = (snap.meanLoss - floor) / 0.693_147_180_559_945_3
+        m["loss_gap_bits"] = (finalLoss - floor) / 0.693_147_180_559_945_3
         m["inner_steps"] = honestTrainers > 0 ? Double(honestSteps) / Double(honestTrainers) : 0
         m["peers_dropped"] = Double(peersDropped)
         m["gradients_rejected"] = Double(rejected)
         m["stale_updates"] = Double(stale)
         m["persist_failures"] = Double(persistFailures)
+        m["pipeline_timeouts"] = Double(pipelineTimeouts)
+        m["pipeline_failures"] = Double(pipelineFailures)
         for (code, count) in stats.http { m["http.\(code)"] = Double(count) }
         metrics = m
         expectations = sim.scenario.expectations.map { e in

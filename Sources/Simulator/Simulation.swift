@@ -56,23 +56,11 @@ public final class Simulation {
         queue.push(at: 0, .sample)
     }
 
-    /// The objective the scenario's nodes train, checked against their memory: a transformer
-    /// node trains a full replica.
+    /// The objective the scenario's nodes train.
     public static func objective(for scenario: Scenario) throws -> any Objective {
         // One BLAS thread: a fixed summation order, so the same inputs give the same bits.
         BLAS.setThreads(1)
-        let objective = try scenario.model.objective(seed: scenario.seed, nodes: scenario.nodeCount)
-        if case .transformer = scenario.model {
-            for g in scenario.groups where g.training {
-                let fits = LayerPlanner.capacity(memoryMB: g.memoryMB, layerMemoryMB: objective.layerMemoryMB,
-                                                 layerCount: objective.layerCount)
-                guard fits >= objective.layerCount else {
-                    throw ObjectiveError(description: "group '\(g.name)': a transformer node trains a full replica; "
-                        + "\(g.memoryMB) MB holds \(fits) of \(objective.layerCount) layers of \(objective.layerMemoryMB) MB")
-                }
-            }
-        }
-        return objective
+        return try scenario.model.objective(seed: scenario.seed, nodes: scenario.nodeCount)
     }
 
     private func buildNodes(root: DeterministicRNG) {

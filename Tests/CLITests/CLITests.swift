@@ -162,20 +162,24 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.path), "a results folder was created: \(contents(of: out))")
     }
 
-    /// A model that cannot be built (nodes too small for a full transformer replica, a text folder
-    /// that is not there) is refused before anything is written.
-    @Test(arguments: [("memory: 1mb", "variant a: group 'n': a transformer node trains a full replica"), ("memory: 1gb", "variant b: data.path")])
-    func unbuildableModelExitsTwoWithOneLine(memory: String, message: String) throws {
+    /// A model that cannot be built (text too short for the shards, a text folder that is not
+    /// there) is refused before anything is written.
+    @Test(arguments: [("{data: {path: TINY}}", "variant a: the text in"),
+                      ("{data: {path: /usr/share/common-licenses}}", "variant b: data.path")])
+    func unbuildableModelExitsTwoWithOneLine(variant: String, message: String) throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
+        let tiny = work.appendingPathComponent("tiny")
+        try FileManager.default.createDirectory(at: tiny, withIntermediateDirectories: true)
+        try "too short".write(to: tiny.appendingPathComponent("a.txt"), atomically: true, encoding: .utf8)
         let file = try writeScenario("""
             seed: 1
             duration: 2m
             model: {objective: transformer, preset: tiny}
             data: {source: text, path: \(work.path)/no-such-folder}
-            nodes: [{group: n, count: 2, \(memory)}]
+            nodes: [{group: n, count: 2, memory: 1gb}]
             variants:
-              a: {data: {path: /usr/share/common-licenses}}
+              a: \(variant.replacingOccurrences(of: "TINY", with: tiny.path))
               b: {}
             """, named: "model.yaml", in: work)
         let out = work.appendingPathComponent("out")

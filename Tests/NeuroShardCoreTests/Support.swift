@@ -18,8 +18,9 @@ func sends(_ effects: [Effect]) -> [(to: String, message: PeerMessage)] {
 }
 
 /// Nodes driven by hand: every input's `.send` effects are delivered immediately (same `now`),
-/// breadth first, to the node whose address matches, unless `drop` says otherwise. Timers and
-/// compute jobs are ignored: the test fires `.timer(.heartbeat)` itself.
+/// breadth first, to the node whose address matches, unless `drop` says otherwise. Timers are
+/// ignored (the test fires `.timer(.heartbeat)` itself); compute jobs too, unless `runsCompute`:
+/// then each runs at once and its result joins the queue.
 struct Cluster {
     var nodes: [String: NodeCore] = [:]
     var rngs: [String: DeterministicRNG] = [:]
@@ -29,6 +30,7 @@ struct Cluster {
     var down: Set<String> = []
     /// Extra filter: return true to lose a message (from address, to address, message).
     var drop: (String, String, PeerMessage) -> Bool = { _, _, _ in false }
+    var runsCompute = false
 
     mutating func add(_ core: NodeCore, seed: UInt64) {
         nodes[core.config.address] = core
@@ -54,8 +56,14 @@ struct Cluster {
             rngs[to] = rng
             effects[to, default: []].append(contentsOf: out)
             if first == nil { first = out }
-            for (dest, message) in NeuroShardCoreTests.sends(out) where nodes[dest] != nil && !drop(to, dest, message) {
-                queue.append((dest, to, .message(from: core.config.id, message)))
+            for effect in out {
+                switch effect {
+                case .send(let dest, let message) where nodes[dest] != nil && !drop(to, dest, message):
+                    queue.append((dest, to, .message(from: core.config.id, message)))
+                case .startCompute(let job) where runsCompute:
+                    queue.append((to, to, .computeFinished(jobID: job.id, job.run())))
+                default: break
+                }
             }
         }
         return first ?? []

@@ -100,8 +100,20 @@ private func quadratic(_ diloco: String, nodes: String = "[{group: n, count: 3}]
         #expect(a.variantsCSV.hasPrefix("variant,final_loss,loss_gap_bits,bytes_sent"))
     }
 
-    @Test func aNodeTooSmallForAFullReplicaIsRefused() throws {
-        let small = Self.yaml.replacingOccurrences(of: "speed: 1gflops", with: "speed: 1gflops, memory: 1mb")
-        #expect(throws: ObjectiveError.self) { try Simulation(scenario: scenario(small)) }
+    /// Nodes that fit one layer each spread over the four layers and train through the
+    /// pipeline: every one takes the budgeted steps, the assembled model learns, and the run
+    /// repeats bit for bit.
+    @Test func nodesHoldingOneLayerEachTrainThroughThePipeline() throws {
+        let split = Self.yaml
+            .replacingOccurrences(of: "eval_batches: 1}", with: "eval_batches: 1, layer_memory: 100mb}")
+            .replacingOccurrences(of: "count: 2, speed: 1gflops", with: "count: 4, speed: 1gflops, memory: 150mb")
+        let sim = try Simulation(scenario: scenario(split))
+        let result = sim.run()
+        #expect(Set(sim.nodes.map(\.core.layers)) == [0..<1, 1..<2, 2..<3, 3..<4])
+        #expect(sim.nodes.allSatisfy { $0.core.metrics.innerSteps == 40 && $0.core.completedRounds == 4 })
+        #expect(result.metrics["final_loss"]! < 0.8 * result.metrics["initial_loss"]!)
+        #expect(result.metrics["pipeline_timeouts"] == 0)
+        let again = try Simulation(scenario: scenario(split)).run()
+        #expect(again.traceHash == result.traceHash)
     }
 }
