@@ -227,7 +227,7 @@ extension NodeCore {
         switch (job, output) {
         case (.drive(let step, let targets), .activations(let activations)):
             guard pipeline.inFlight?.step == step else { return } // timed out meanwhile
-            guard let next = nextStage() else {
+            guard let next = nextStage(for: step.driver) else {
                 // Nobody holds the next layers yet: the step's timer retries.
                 metrics.pipelineFailures += 1
                 return
@@ -237,7 +237,7 @@ extension NodeCore {
                                             targets: targets)), to: next.address)
         case (.pass(let f), .activations(let activations)):
             guard pipeline.current?.step == f.step else { return } // timed out meanwhile
-            guard let next = nextStage() else {
+            guard let next = nextStage(for: f.step.driver) else {
                 // Nobody holds the next layers now: the step's timer frees the stage.
                 metrics.pipelineFailures += 1
                 return
@@ -271,15 +271,18 @@ extension NodeCore {
         }
     }
 
-    /// The holder of the layers after this node's. The k-th holder of this node's layers (by id)
-    /// sends to the k-th holder of the next ones, so equal stages pair up into lanes and unequal
-    /// ones share the load.
-    func nextStage() -> (id: NodeID, address: String)? {
+    /// The holder of the layers after this node's for a step of `driver`. Each step follows its
+    /// driver's lane: the k-th driver (by id) sends to the k-th holder of every later window, so
+    /// equal stages pair up one to one, a stage that lost its partner serves both lanes, and the
+    /// lanes part again after it.
+    func nextStage(for driver: NodeID) -> (id: NodeID, address: String)? {
         let candidates = peers.entries.filter { $0.info.layers.lowerBound == layers.upperBound }
             .map(\.info).sorted { $0.id < $1.id }
         guard !candidates.isEmpty else { return nil }
-        let mates = (peers.entries.filter { $0.info.layers == layers }.map(\.info.id) + [config.id]).sorted()
-        let next = candidates[mates.firstIndex(of: config.id)! % candidates.count]
+        var drivers = peers.entries.filter { $0.info.layers.lowerBound == 0 }.map(\.info.id)
+        if layers.lowerBound == 0 { drivers.append(config.id) }
+        let lane = drivers.sorted().firstIndex(of: driver) ?? Int(driver.low % UInt64(candidates.count))
+        let next = candidates[lane % candidates.count]
         return (next.id, next.address)
     }
 

@@ -67,17 +67,18 @@ extension TransformerSpec {
 }
 
 extension Simulation {
-    /// The network's model in one piece: each layer's θ₀ from its first live honest holder; nil
-    /// while some layer has none.
+    /// The network's model in one piece: each layer's θ₀ from its live honest holder with the
+    /// most completed rounds (the first such); nil while some layer has none.
     func assembledModel() -> LayerParameters? {
         let count = objective.layerCount
-        var layers: [[Float]?] = Array(repeating: nil, count: count)
-        for node in nodes where node.isUp && node.config.behaviour == .honest {
-            let params = node.core.parameters
-            for layer in params.range where layers[layer] == nil { layers[layer] = params[layer] }
+        var newest: [(rounds: Int, node: Int)?] = Array(repeating: nil, count: count)
+        for (i, node) in nodes.enumerated() where node.isUp && node.config.behaviour == .honest {
+            for layer in node.core.layers where newest[layer].map({ node.core.completedRounds > $0.rounds }) ?? true {
+                newest[layer] = (node.core.completedRounds, i)
+            }
         }
-        guard layers.allSatisfy({ $0 != nil }) else { return nil }
-        return LayerParameters(range: 0..<count, layers: layers.map { $0! })
+        guard newest.allSatisfy({ $0 != nil }) else { return nil }
+        return LayerParameters(range: 0..<count, layers: (0..<count).map { nodes[newest[$0]!.node].core.parameters[$0] })
     }
 
     /// The loss the run is judged by. Honest full replicas each evaluate the validation set, and
