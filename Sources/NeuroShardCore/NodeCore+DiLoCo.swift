@@ -20,7 +20,7 @@ extension NodeCore {
 
     mutating func startRound(now: Timestamp, rng: inout DeterministicRNG) {
         guard config.trainingEnabled, !layers.isEmpty, phase == .idle, stepsLeft != 0, !waitingToTrain else { return }
-        if trainsInPipeline { startPipelineRound(now: now, rng: &rng); return }
+        if trainsInPipeline { startPipelineRound(rng: &rng); return }
         nextJobID += 1
         let jobID = nextJobID
         let objective = self.objective

@@ -65,7 +65,7 @@ extension NodeCore {
         case .update(let u): receiveUpdate(u, from: from, now: now, rng: &rng)
         case .checkpointRequest(let wanted): serveCheckpoint(wanted, to: from)
         case .checkpoint(let c): installCheckpoint(c, from: from, now: now, rng: &rng)
-        case .forward, .backward: receivePipeline(message, from: from, now: now)
+        case .forward, .backward: receivePipeline(message, from: from)
         }
     }
 

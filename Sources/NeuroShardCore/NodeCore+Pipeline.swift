@@ -75,32 +75,36 @@ extension NodeCore {
 
     private var roundComplete: Bool { pipeline.steps >= config.diloco.innerSteps || stepsLeft == 0 }
 
-    mutating func startPipelineRound(now: Timestamp, rng: inout DeterministicRNG) {
+    mutating func startPipelineRound(rng: inout DeterministicRNG) {
         phase = .pipelining
         pipeline.working = theta0
         pipeline.steps = 0
         pipeline.lossSum = 0
         pipeline.losses = 0
         pipeline.data = DeterministicRNG(seed: rng.next())
-        takeQueued(now: now)
-        drive(now: now)
+        takeQueued()
+        drive()
     }
 
     /// Takes queued messages, oldest first, until one occupies the stage.
-    private mutating func takeQueued(now: Timestamp) {
+    private mutating func takeQueued() {
         while isPipelining, pipeline.current == nil, !pipeline.queued.isEmpty {
             let (from, message) = pipeline.queued.removeFirst()
-            receivePipeline(message, from: from, now: now)
+            receivePipeline(message, from: from)
         }
     }
 
-    /// Forgets every step in progress (the node's layers changed).
+    /// Forgets every step in progress (the node's layers changed). The step counters go on, so
+    /// that no timer or message of an abandoned step can match a new one.
     mutating func abandonPipeline() {
+        let (lastStep, accepted) = (pipeline.lastStep, pipeline.accepted)
         pipeline = PipelineState()
+        pipeline.lastStep = lastStep
+        pipeline.accepted = accepted
     }
 
     /// The driver starts its next step, if the round has one left.
-    mutating func drive(now: Timestamp) {
+    mutating func drive() {
         guard isPipelining, layers.lowerBound == 0, pipeline.inFlight == nil, !roundComplete,
               let objective = pipelineObjective else { return }
         let (inputs, targets) = objective.minibatch(shard: config.dataShard, rng: &pipeline.data)
@@ -109,33 +113,33 @@ extension NodeCore {
         pipeline.inFlight = .init(step: step, tokens: inputs, next: nil)
         out.append(.setTimer(.pipelineStep(number: step.number), after: config.diloco.syncTimeout * 0.25))
         let params = pipeline.working
-        startStageJob(.drive(step, targets: targets), flops: stageFlops(.forward), now: now) {
+        startStageJob(.drive(step, targets: targets), flops: stageFlops(.forward)) {
             .activations(try objective.forward(params, input: .tokens(inputs)))
         }
     }
 
     /// A step did not come back within a quarter of the sync timeout (a stage died, moved or
     /// dropped it). The driver starts another; a later stage takes the next queued one.
-    mutating func pipelineStepTimedOut(_ number: UInt64, now: Timestamp) {
+    mutating func pipelineStepTimedOut(_ number: UInt64) {
         guard pipeline.inFlight?.step.number == number else { return }
         metrics.pipelineTimeouts += 1
         pipeline.inFlight = nil
-        drive(now: now)
+        drive()
     }
 
-    mutating func stageStepTimedOut(_ number: UInt64, now: Timestamp) {
+    mutating func stageStepTimedOut(_ number: UInt64) {
         guard pipeline.current?.number == number else { return }
         metrics.pipelineTimeouts += 1
         pipeline.current = nil
-        takeQueued(now: now)
+        takeQueued()
     }
 
-    mutating func receivePipeline(_ message: PeerMessage, from: NodeID, now: Timestamp) {
+    mutating func receivePipeline(_ message: PeerMessage, from: NodeID) {
         guard trainsInPipeline else { metrics.staleUpdates += 1; return }
         if case .backward(let b) = message, isPipelining {
-            receiveBackward(b, from: from, now: now)
+            receiveBackward(b, from: from)
         } else if case .forward(let f) = message, isPipelining, pipeline.current == nil {
-            receiveForward(f, from: from, now: now)
+            receiveForward(f, from: from)
         } else if pipeline.queued.count < PipelineState.maxQueued {
             // Busy, or between rounds: the step waits its turn.
             pipeline.queued.append((from, message))
@@ -144,7 +148,7 @@ extension NodeCore {
         }
     }
 
-    private mutating func receiveForward(_ f: ActivationMessage, from: NodeID, now: Timestamp) {
+    private mutating func receiveForward(_ f: ActivationMessage, from: NodeID) {
         guard let objective = pipelineObjective, f.layer == layers.lowerBound, f.layer > 0,
               let upstream = peers[from]?.info.address else {
             // Meant for the layers this node held before it moved, or from a stranger.
@@ -157,17 +161,17 @@ extension NodeCore {
         let input = PipelineInput.activations(f.activations)
         if layers.upperBound == objective.layerCount {
             let targets = f.targets
-            startStageJob(.learn(f.step, upstream: upstream), flops: stageFlops(.forwardAndBackward), now: now) {
+            startStageJob(.learn(f.step, upstream: upstream), flops: stageFlops(.forwardAndBackward)) {
                 .stageGradients(try objective.backward(params, input: input, outputGradient: nil, targets: targets))
             }
         } else {
-            startStageJob(.pass(f), flops: stageFlops(.forward), now: now) {
+            startStageJob(.pass(f), flops: stageFlops(.forward)) {
                 .activations(try objective.forward(params, input: input))
             }
         }
     }
 
-    private mutating func receiveBackward(_ b: GradientMessage, from: NodeID, now: Timestamp) {
+    private mutating func receiveBackward(_ b: GradientMessage, from: NodeID) {
         guard let objective = pipelineObjective else { return }
         let input: PipelineInput, upstream: String?
         if let flight = pipeline.inFlight, flight.step == b.step, flight.next == from {
@@ -181,7 +185,7 @@ extension NodeCore {
             return
         }
         let params = pipeline.working, gradient = b.gradient
-        startStageJob(.learn(b.step, upstream: upstream), flops: stageFlops(.recomputeAndBackward), now: now) {
+        startStageJob(.learn(b.step, upstream: upstream), flops: stageFlops(.recomputeAndBackward)) {
             .stageGradients(try objective.backward(params, input: input, outputGradient: gradient, targets: nil))
         }
     }
@@ -198,7 +202,7 @@ extension NodeCore {
         }
     }
 
-    private mutating func startStageJob(_ job: PipelineState.Job, flops: Double, now: Timestamp,
+    private mutating func startStageJob(_ job: PipelineState.Job, flops: Double,
                                         _ work: @escaping @Sendable () throws -> ComputeOutput) {
         nextJobID += 1
         pipeline.jobs[nextJobID] = job
@@ -217,10 +221,10 @@ extension NodeCore {
             switch job {
             case .drive, .learn(_, upstream: nil):
                 pipeline.inFlight = nil
-                drive(now: now)
+                drive()
             case .pass, .learn:
                 pipeline.current = nil
-                takeQueued(now: now)
+                takeQueued()
             }
             return
         }
@@ -263,8 +267,8 @@ extension NodeCore {
             if roundComplete {
                 endInnerPhase(delta: theta0.minus(pipeline.working), now: now, rng: &rng)
             } else {
-                takeQueued(now: now)
-                drive(now: now)
+                takeQueued()
+                drive()
             }
         default:
             preconditionFailure("a pipeline job returned the wrong kind of output")

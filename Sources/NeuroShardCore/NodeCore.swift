@@ -141,8 +141,8 @@ public struct NodeCore: Sendable {
         case .trainingStart:
             waitingToTrain = false
             startRound(now: now, rng: &rng)
-        case .pipelineStep(let number): pipelineStepTimedOut(number, now: now)
-        case .stageStep(let number): stageStepTimedOut(number, now: now)
+        case .pipelineStep(let number): pipelineStepTimedOut(number)
+        case .stageStep(let number): stageStepTimedOut(number)
         case .checkpointTimeout(let attempt):
             guard attempt == checkpointAttempt, isFetching else { return }
             // The holders did not answer: keep what arrived, genesis weights for the rest.
