@@ -103,7 +103,7 @@ struct ModelBench: ParsableCommand {
             Per preset: tokens/s and model GFLOP/s of a full training step (ModelConfig.flops over \
             the step's time), the ratio to single-thread cblas_sgemm measured in the same run (512³ \
             and the step's largest product), then scripts/bench-reference.py (the same step in numpy, \
-            one BLAS thread) and the Swift/numpy ratio. Run from the repository root.
+            as many BLAS threads) and the Swift/numpy ratio. Run from the repository root.
             """)
 
     @Option(help: "tiny, small, default or all.")
@@ -118,7 +118,11 @@ struct ModelBench: ParsableCommand {
     @Option(help: "Seconds per sgemm measurement.")
     var seconds = 1.0
 
+    @Option(help: "BLAS threads for the model step and for numpy (the sgemm peak stays single-thread).")
+    var cpuThreads = 1
+
     func validate() throws {
+        guard cpuThreads > 0 else { throw ValidationError("--cpu-threads must be positive") }
         guard preset == "all" || ModelConfig.preset(preset) != nil else {
             throw ValidationError("unknown preset '\(preset)' (known: \(ModelConfig.presetNames.joined(separator: ", ")), all)")
         }
@@ -128,7 +132,8 @@ struct ModelBench: ParsableCommand {
     func run() throws {
         BLAS.setThreads(1)
         let cube = sgemmRate(m: 512, k: 512, n: 512, seconds: seconds)
-        print(String(format: "sgemm 512³, 1 thread: %.1f GFLOP/s", cube))
+        print(String(format: "sgemm 512³, 1 thread: %.1f GFLOP/s; the model runs on %d BLAS thread%@", cube, cpuThreads,
+                     cpuThreads == 1 ? "" : "s"))
         for name in preset == "all" ? ModelConfig.presetNames : [preset] {
             try measure(name, cube: cube)
         }
@@ -146,6 +151,7 @@ struct ModelBench: ParsableCommand {
         let targets = (0..<tokens).map { _ in Int32(1 + rng.nextInt(below: config.vocabularySize - 1)) }
         let stage = try Stage(config: config, layers: model.allLayers, batch: batch, sequence: sequence)
         let clock = ContinuousClock()
+        BLAS.setThreads(cpuThreads)
         func step() throws {
             _ = try stage.forward(params, input: .tokens(inputs), targets: targets)
             _ = try stage.backward(params)
@@ -153,6 +159,7 @@ struct ModelBench: ParsableCommand {
         let warmUp = try clock.measure(step).seconds
         let steps = steps ?? max(3, Int(3 / warmUp))
         let elapsed = try clock.measure { for _ in 0..<steps { try step() } }.seconds / Double(steps)
+        BLAS.setThreads(1)
         let gflops = config.flops(layers: model.allLayers, tokens: tokens, sequence: sequence) / elapsed / 1e9
         // The step's largest product: the gate/up projection, rows × hidden · (2·ffn × hidden)ᵀ.
         let matched = sgemmRate(m: tokens, k: config.hidden, n: 2 * config.ffn, transposeB: true, seconds: seconds)
@@ -167,7 +174,7 @@ struct ModelBench: ParsableCommand {
                      (Double(tokens) / elapsed) / reference.tokensPerSecond))
     }
 
-    /// Runs scripts/bench-reference.py with one BLAS thread; prints why and returns nil when it
+    /// Runs scripts/bench-reference.py with `cpuThreads` BLAS threads; prints why and returns nil when it
     /// cannot (no python3, no numpy, no script).
     private func runReference(_ name: String, batch: Int, steps: Int)
         -> (stepSeconds: Double, tokensPerSecond: Double, gflops: Double)? {
@@ -180,7 +187,7 @@ struct ModelBench: ParsableCommand {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script, "--preset", name, "--batch", "\(batch)", "--steps", "\(steps)"]
         var environment = ProcessInfo.processInfo.environment
-        for variable in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { environment[variable] = "1" }
+        for variable in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { environment[variable] = "\(cpuThreads)" }
         process.environment = environment
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
