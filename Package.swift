@@ -5,6 +5,7 @@ import PackageDescription
 // Deterministic ← Training ← NeuroShardCore ← Scenario ← Simulator ← neuroshard (CLI)
 // COpenBLAS ← TensorMath ← NeuroLLM (the transformer) ← Scenario, Simulator
 // Deterministic ← Language (tokenizer, genesis data, decoding) ← NeuroLLM
+// NeuroShardCore ← Server (the production shell: Hummingbird) ← neuroshard (CLI)
 let package = Package(
     name: "NeuroShard",
     platforms: [.macOS(.v14)],
@@ -15,6 +16,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .target(name: "Deterministic"),
@@ -26,8 +30,14 @@ let package = Package(
         .target(name: "NeuroShardCore", dependencies: ["Deterministic", "Training"]),
         .target(name: "Scenario", dependencies: ["NeuroShardCore", "NeuroLLM", .product(name: "Yams", package: "Yams")]),
         .target(name: "Simulator", dependencies: ["Deterministic", "Training", "NeuroShardCore", "Scenario", "NeuroLLM", "Language", "TensorMath"]),
+        .target(name: "Server", dependencies: [
+            "Deterministic", "NeuroShardCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .executableTarget(name: "NeuroShardCLI", dependencies: [
-            "Simulator", "Scenario", "Training",
+            "Simulator", "Scenario", "Training", "Server", "TensorMath", "NeuroLLM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "NeuroShardBench", dependencies: [

@@ -1,21 +1,26 @@
 import ArgumentParser
 import Foundation
 
-struct NeuroShard: ParsableCommand {
+struct NeuroShard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neuroshard",
         abstract: "NeuroShard: train one language model across many nodes.",
-        subcommands: [Simulate.self, Sweep.self])
+        subcommands: [Node.self, Simulate.self, Sweep.self],
+        defaultSubcommand: Node.self)
 }
 
 /// One-line errors and exit status 2 for bad flags or files (SPEC §2), instead of the parser's
 /// multi-line usage dump and its status 64.
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             var command = try NeuroShard.parseAsRoot()
-            try command.run()
+            if var node = command as? any AsyncParsableCommand {
+                try await node.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = NeuroShard.exitCode(for: error)
             if code == .success {

@@ -92,6 +92,14 @@ public struct TransformerSpec: Sendable {
     public var layerMemoryMB: Double?
 }
 
+extension TransformerSpec {
+    /// A preset with the defaults (sequences as long as its context); nil for an unknown name.
+    public init?(preset: String) {
+        guard let config = ModelConfig.preset(preset) else { return nil }
+        self.init(preset: preset, config: config, sequence: config.contextLength)
+    }
+}
+
 /// Where the training bytes come from.
 public struct DataSpec: Sendable {
     public enum Source: String, Sendable, CaseIterable {

@@ -21,7 +21,8 @@ extension ModelSpec {
 }
 
 extension TransformerSpec {
-    func objective(seed: UInt64, nodes: Int) throws -> TransformerObjective {
+    /// The transformer and its genesis data, cut into `nodes` shards.
+    public func objective(seed: UInt64, nodes: Int) throws -> TransformerObjective {
         do { return try build(seed: seed, nodes: nodes) } catch let error as ModelError {
             throw ObjectiveError(description: "model: \(error)")
         }

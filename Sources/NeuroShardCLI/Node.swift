@@ -1,0 +1,104 @@
+import ArgumentParser
+import Deterministic
+import Foundation
+import NeuroLLM
+import NeuroShardCore
+import Scenario
+import Server
+import ServiceLifecycle
+import Simulator
+import TensorMath
+import Training
+
+/// `neuroshard --token T [--port P] …`: one real node, the production shell around the core
+/// (SPEC §2). It prints its identity and addresses once the HTTP port is bound, serves until
+/// SIGINT or SIGTERM, then leaves its peers politely.
+struct Node: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run a node (the default command: `neuroshard --token T` runs one).")
+
+    @Option(help: "The operator's bearer token (full rights on the HTTP API).")
+    var token: String
+
+    @Option(help: "HTTP port (0: any free port); gRPC takes port + 1000.")
+    var port = 8000
+
+    @Option(help: "Address to bind.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Folder for the node's identity and state.")
+    var dataDir: String?
+
+    @Option(help: "Peers to join through, host:port,… (their gRPC ports).")
+    var seedPeers = ""
+
+    @Flag(help: "Serve without training.")
+    var noTraining = false
+
+    @Option(help: "Inner steps after which the node stops training.")
+    var dilocoSteps: Int?
+
+    @Option(help: "Model preset: \(ModelConfig.presetNames.joined(separator: ", ")).")
+    var model = "tiny"
+
+    @Option(help: "A read-only API key (repeat for more).")
+    var apiKey: [String] = []
+
+    @Option(help: "BLAS threads for the model's math.")
+    var cpuThreads = 1
+
+    func validate() throws {
+        guard !token.isEmpty else { throw ValidationError("--token must not be empty") }
+        guard (0...64535).contains(port) else { throw ValidationError("--port must be in 0...64535 (gRPC takes port + 1000)") }
+        guard TransformerSpec(preset: model) != nil else {
+            throw ValidationError("unknown model '\(model)' (known: \(ModelConfig.presetNames.joined(separator: ", ")))")
+        }
+        guard cpuThreads > 0 else { throw ValidationError("--cpu-threads must be positive") }
+        guard (dilocoSteps ?? 1) > 0 else { throw ValidationError("--diloco-steps must be positive") }
+    }
+
+    func run() async throws {
+        BLAS.setThreads(cpuThreads)
+        let id = try identity()
+        let objective = try TransformerSpec(preset: model)!.objective(seed: 0, nodes: 1)
+        var diloco = DiLoCoSettings()
+        diloco.stepBudget = dilocoSteps
+        let peers = seedPeers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let config = NodeConfig(id: id, address: "\(host):\(port + 1000)", token: token, apiKeys: apiKey, seedPeers: peers,
+                                trainingEnabled: !noTraining, dataShard: id.low, diloco: diloco)
+        let node = NodeHost(core: NodeCore(config: config, objective: objective), seed: UInt64.random(in: .min ... .max),
+                            log: say)
+        let app = HTTPFront.application(host: node, address: host, port: port) { bound in
+            await node.start()
+            // A node picks its layers at its first heartbeat: report them once it has.
+            for _ in 0..<100 where await node.role == .idle { try? await Task.sleep(for: .milliseconds(50)) }
+            let role = await node.role, layers = await node.info.layers
+            say("node \(id.hex) role \(role.rawValue) layers \(layers.lowerBound)..<\(layers.upperBound) "
+                + "http http://\(host):\(bound) grpc \(host):\(bound + 1000)")
+        }
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+        try await group.run()
+        await node.shutdown()
+        say("node \(id.hex) stopped")
+    }
+
+    /// The node's id, kept in the data folder so a restart is the same node. (Until signing
+    /// identities exist it is 128 random bits.)
+    private func identity() throws -> NodeID {
+        let fresh = NodeID(high: .random(in: .min ... .max), low: .random(in: .min ... .max))
+        guard let dataDir else { return fresh }
+        let file = URL(fileURLWithPath: dataDir).appendingPathComponent("node-id")
+        if let text = try? String(contentsOf: file, encoding: .utf8),
+           let id = NodeID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)) { return id }
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        try (fresh.hex + "\n").write(to: file, atomically: true, encoding: .utf8)
+        return fresh
+    }
+}
+
+/// A line on standard output, written at once (a pipe would otherwise buffer it, and whoever
+/// waits for the ready line would wait forever).
+@Sendable private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,47 @@
+import HTTPTypes
+import Hummingbird
+import NeuroShardCore
+import NIOCore
+
+/// The HTTP API on Hummingbird. The core routes every request itself (404, 405, auth, rate
+/// limits, the error envelope), so one responder takes any method and path and hands the call
+/// over; the only answer made here is for a body over `maxBody` bytes.
+public enum HTTPFront {
+    /// Bodies above this are refused before they reach the core (SPEC §4: 400).
+    public static let maxBody = 1 << 20
+
+    /// The server on `host:port` (0: any free port); `onRunning` gets the bound port.
+    public static func application(host: NodeHost, address: String, port: Int,
+                                   onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        Application(
+            responder: CallbackResponder { (request: Request, _: BasicRequestContext) in
+                await respond(to: request, host: host)
+            },
+            configuration: .init(address: .hostname(address, port: port), serverName: nil),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
+    }
+
+    static func respond(to request: Request, host: NodeHost) async -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBody)
+        } catch {
+            return response(APIError(.invalidRequest, "the request body exceeds \(maxBody) bytes",
+                                     details: [("limit_bytes", .int(maxBody))]).response)
+        }
+        let answer = await host.call(method: request.method.rawValue, path: request.uri.path,
+                                     query: request.uri.queryParameters.map { (String($0.key), String($0.value)) },
+                                     authorization: request.headers[.authorization],
+                                     body: Array(buffer: body))
+        return response(answer)
+    }
+
+    static func response(_ answer: APIResponse) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        for header in answer.headers {
+            if let name = HTTPField.Name(header.name) { headers[name] = header.value }
+        }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body.serialized)))
+    }
+}

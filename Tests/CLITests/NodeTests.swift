@@ -1,0 +1,113 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// A real node process on a free loopback port, as an operator starts it: the line it prints,
+/// its HTTP API through real sockets, and a clean stop on SIGTERM.
+@Suite(.serialized) struct NodeTests {
+    /// A started `neuroshard --token … --port 0` and what it printed when it was ready.
+    final class NodeProcess {
+        let process = Process()
+        let output = Pipe()
+        let id: String
+        let base: URL
+
+        init(_ extra: [String] = []) throws {
+            guard let binary = neuroshardBinary else { throw CLIError("neuroshard is not built") }
+            process.executableURL = binary
+            process.arguments = ["--token", "secret", "--port", "0", "--no-training"] + extra
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // The ready line: node <id> role <role> layers <range> http <url> grpc <address>
+            var line = ""
+            let handle = output.fileHandleForReading
+            while !line.hasPrefix("node ") || !line.hasSuffix("\n") {
+                let byte = handle.readData(ofLength: 1)
+                guard !byte.isEmpty else { throw CLIError("the node exited before it was ready: \(line)") }
+                line += String(decoding: byte, as: UTF8.self)
+                if line.hasSuffix("\n") && !line.hasPrefix("node ") { line = "" }
+            }
+            let words = line.split(separator: " ")
+            guard words.count >= 10, let url = URL(string: String(words[7])) else { throw CLIError("ready line: \(line)") }
+            id = String(words[1])
+            base = url
+        }
+
+        func call(_ method: String, _ path: String, token: String? = "secret", body: Data? = nil) async throws
+            -> (status: Int, json: [String: Any], headers: [AnyHashable: Any]) {
+            var request = URLRequest(url: base.appendingPathComponent(path))
+            request.httpMethod = method
+            request.httpBody = body
+            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let http = response as! HTTPURLResponse
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+            return (http.statusCode, json, http.allHeaderFields)
+        }
+
+        /// SIGTERM, then the exit status and the rest of the output.
+        func stop() -> (status: Int32, output: String) {
+            process.terminate()
+            let rest = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, rest)
+        }
+
+        deinit { if process.isRunning { process.terminate() } }
+    }
+
+    struct CLIError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    private func errorCode(_ json: [String: Any]) -> String? {
+        (json["error"] as? [String: Any])?["code"] as? String
+    }
+
+    @Test func servesTheAPIAndStopsCleanly() async throws {
+        let node = try NodeProcess()
+        let health = try await node.call("GET", "/api/v1/health", token: nil)
+        #expect(health.status == 200)
+
+        let anonymous = try await node.call("GET", "/api/v1/status", token: nil)
+        #expect(anonymous.status == 401)
+        #expect(errorCode(anonymous.json) == "UNAUTHORIZED")
+
+        let status = try await node.call("GET", "/api/v1/status")
+        #expect(status.status == 200)
+        #expect(status.json["node_id"] as? String == node.id, "\(status.json)")
+
+        let missing = try await node.call("GET", "/api/v1/nothing-here")
+        #expect(missing.status == 404)
+        #expect(errorCode(missing.json) == "NOT_FOUND")
+
+        let wrongMethod = try await node.call("DELETE", "/api/v1/status")
+        #expect(wrongMethod.status == 405)
+        #expect(errorCode(wrongMethod.json) == "METHOD_NOT_ALLOWED")
+
+        let huge = try await node.call("POST", "/api/v1/inference", body: Data(count: 2 << 20))
+        #expect(huge.status == 400)
+        #expect(errorCode(huge.json) == "INVALID_REQUEST")
+
+        // Still serving after all that.
+        #expect(try await node.call("GET", "/api/v1/health", token: nil).status == 200)
+
+        let (exit, output) = node.stop()
+        #expect(exit == 0)
+        #expect(output.contains("node \(node.id) stopped"), "\(output)")
+    }
+
+    @Test func aBadFlagPrintsOneLineAndExitsTwo() throws {
+        let run = try neuroshard(["--token", "t", "--port", "70000"])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("--port"))
+        let missing = try neuroshard(["--port", "8000"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("--token"))
+    }
+}
