@@ -53,6 +53,6 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario"]),
         // Runs the built `neuroshard` binary as a user would (exit codes, files written).
-        .testTarget(name: "CLITests", dependencies: ["NeuroShardCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["NeuroShardCLI", "Server", "NeuroShardCore", "Training"]),
     ]
 )

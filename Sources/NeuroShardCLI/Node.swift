@@ -67,8 +67,16 @@ struct Node: AsyncParsableCommand {
         let peers = seedPeers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let config = NodeConfig(id: id, address: "\(host):\(port + 1000)", token: token, apiKeys: apiKey, seedPeers: peers,
                                 trainingEnabled: !noTraining, dataShard: id.low, diloco: diloco)
-        let node = NodeHost(core: NodeCore(config: config, objective: objective), seed: UInt64.random(in: .min ... .max),
-                            log: say)
+        let store = dataDir.map { DurableStore(directory: $0) }
+        let restored = try store?.load()
+        if let restored, let problem = mismatch(restored.theta0, objective) {
+            throw ValidationError("\(store!.file.path) holds \(problem); move it away to start this model afresh")
+        }
+        let node = NodeHost(core: NodeCore(config: config, objective: objective, restoring: restored),
+                            seed: UInt64.random(in: .min ... .max), persist: { state in
+                                guard let store else { return true }
+                                do { try store.save(state); return true } catch { say("\(error)"); return false }
+                            }, log: say)
         let app = HTTPFront.application(host: node, address: host, port: port) { bound in
             await node.start()
             // A node picks its layers at its first heartbeat: report them once it has.
@@ -81,6 +89,17 @@ struct Node: AsyncParsableCommand {
         try await group.run()
         await node.shutdown()
         say("node \(id.hex) stopped")
+    }
+
+    /// Why saved weights do not fit the model (another preset, say), or nil.
+    private func mismatch(_ saved: LayerParameters, _ objective: any Objective) -> String? {
+        guard saved.range.upperBound <= objective.layerCount else {
+            return "layers \(saved.range) of a model with more than \(objective.layerCount)"
+        }
+        for layer in saved.range where saved[layer].count != objective.initialParameters(layer: layer).count {
+            return "\(saved[layer].count) weights for layer \(layer), which has \(objective.initialParameters(layer: layer).count) in '\(model)'"
+        }
+        return nil
     }
 
     /// The node's id, kept in the data folder so a restart is the same node. (Until signing

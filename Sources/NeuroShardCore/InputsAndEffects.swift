@@ -102,6 +102,11 @@ public struct DurableState: Equatable, Sendable {
     public var theta0: LayerParameters
     public var outerVelocity: [[Float]]
     public var knownPeers: [String]
+
+    public init(round: Int, completedRounds: Int, theta0: LayerParameters, outerVelocity: [[Float]], knownPeers: [String]) {
+        self.round = round; self.completedRounds = completedRounds; self.theta0 = theta0
+        self.outerVelocity = outerVelocity; self.knownPeers = knownPeers
+    }
 }
 
 /// Things worth telling an operator or a trace: the shells log them.

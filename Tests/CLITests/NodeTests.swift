@@ -101,6 +101,32 @@ import Testing
         #expect(output.contains("node \(node.id) stopped"), "\(output)")
     }
 
+    /// With `--data-dir` a restarted node is the same node: its id, its layers and their weights.
+    @Test func aRestartKeepsIdentityAndState() async throws {
+        let dir = try temporaryFolder("node")
+        defer { cleanUp(dir) }
+        let first = try NodeProcess(["--data-dir", dir.path])
+        let before = try await first.call("GET", "/api/v1/status")
+        #expect(first.stop().status == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("state.bin").path))
+
+        let second = try NodeProcess(["--data-dir", dir.path])
+        #expect(second.id == first.id)
+        let after = try await second.call("GET", "/api/v1/status")
+        #expect(after.json["layers"] as? [Int] == before.json["layers"] as? [Int])
+        #expect(second.stop().status == 0)
+
+        // A damaged state file stops the start with one line, and is left for the operator.
+        let file = dir.appendingPathComponent("state.bin")
+        var bytes = try Data(contentsOf: file)
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: file)
+        let refused = try neuroshard(["--token", "t", "--port", "0", "--data-dir", dir.path])
+        #expect(refused.status != 0)
+        #expect(refused.stderrLines.count == 1 && refused.stderr.contains("corrupted"), "\(refused.stderr)")
+        #expect(try Data(contentsOf: file) == bytes)
+    }
+
     @Test func aBadFlagPrintsOneLineAndExitsTwo() throws {
         let run = try neuroshard(["--token", "t", "--port", "70000"])
         #expect(run.status == 2)
