@@ -101,6 +101,23 @@ import Testing
         #expect(output.contains("node \(node.id) stopped"), "\(output)")
     }
 
+    /// Over real sockets the status class allows exactly 100 calls a minute per token: the 101st
+    /// gets 429 with `Retry-After`. (The window's end is tested on the core, in virtual time.)
+    @Test func theHundredAndFirstStatusCallIsLimited() async throws {
+        let node = try NodeProcess()
+        for i in 1...100 {
+            let r = try await node.call("GET", "/api/v1/status")
+            if r.status != 200 { Issue.record("call \(i) got \(r.status)"); break }
+        }
+        let limited = try await node.call("GET", "/api/v1/status")
+        #expect(limited.status == 429)
+        #expect(errorCode(limited.json) == "RATE_LIMITED")
+        #expect(limited.headers.keys.contains { ($0 as? String)?.lowercased() == "retry-after" })
+        // Another class is not affected.
+        #expect(try await node.call("GET", "/api/v1/health", token: nil).status == 200)
+        #expect(node.stop().status == 0)
+    }
+
     /// With `--data-dir` a restarted node is the same node: its id, its layers and their weights.
     @Test func aRestartKeepsIdentityAndState() async throws {
         let dir = try temporaryFolder("node")
