@@ -94,7 +94,7 @@ struct Node: AsyncParsableCommand {
     /// Why saved weights do not fit the model (another preset, say), or nil.
     private func mismatch(_ saved: LayerParameters, _ objective: any Objective) -> String? {
         guard saved.range.upperBound <= objective.layerCount else {
-            return "layers \(saved.range) of a model with more than \(objective.layerCount)"
+            return "layers \(saved.range.lowerBound)..<\(saved.range.upperBound), but '\(model)' has \(objective.layerCount)"
         }
         for layer in saved.range where saved[layer].count != objective.initialParameters(layer: layer).count {
             return "\(saved[layer].count) weights for layer \(layer), which has \(objective.initialParameters(layer: layer).count) in '\(model)'"
