@@ -41,7 +41,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "NeuroShardBench", dependencies: [
-            "Simulator", "Deterministic", "TensorMath", "NeuroLLM",
+            "Simulator", "Deterministic", "TensorMath", "NeuroLLM", "Server", "NeuroShardCore", "Training",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "DeterministicTests", dependencies: ["Deterministic"]),

@@ -127,4 +127,29 @@ import Testing
         #expect(d == .allowed(remaining: 0))
         #expect(e == .limited(retryAfter: .seconds(4)))
     }
+
+    /// Long runs, many calls per window: every decision matches a plain recount of the allowed
+    /// calls inside the window (the limiter drops old calls in batches; this checks it drops
+    /// exactly the right ones).
+    @Test func manyCallsMatchARecount() {
+        let limits = RateLimits(window: .seconds(1), status: 150, inference: 1, wallet: 1)
+        var limiter = RateLimiter(limits: limits)
+        var rng = DeterministicRNG(seed: 4)
+        var allowed: [Timestamp] = []
+        var now = Timestamp.zero
+        for _ in 0..<20_000 {
+            now = now + TimeSpan(nanos: Int64(rng.nextInt(below: 12_000_000)))
+            let inWindow = allowed.filter { $0 > now - limits.window }
+            let expected: RateLimiter.Decision = inWindow.count < 150
+                ? .allowed(remaining: 150 - inWindow.count - 1)
+                : .limited(retryAfter: (inWindow[0] + limits.window) - now)
+            let decision = limiter.check(principal: "p", rateClass: .status, now: now)
+            guard decision == expected else {
+                Issue.record("at \(now): \(decision), expected \(expected)")
+                return
+            }
+            if case .allowed = decision { allowed.append(now) }
+            allowed = allowed.filter { $0 > now - limits.window }
+        }
+    }
 }

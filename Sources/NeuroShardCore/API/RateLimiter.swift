@@ -13,6 +13,10 @@ public struct RateLimits: Equatable, Sendable {
 
     public static let standard = RateLimits(window: .seconds(60), status: 100, inference: 60, wallet: 10)
 
+    public init(window: TimeSpan, status: Int, inference: Int, wallet: Int) {
+        self.window = window; self.status = status; self.inference = inference; self.wallet = wallet
+    }
+
     public func limit(for c: RateClass) -> Int {
         switch c {
         case .status: status
@@ -27,8 +31,31 @@ public struct RateLimits: Equatable, Sendable {
 /// off for `retryAfter` always gets through.
 public struct RateLimiter: Sendable {
     private struct Key: Hashable { var principal: String; var rateClass: RateClass }
-    /// Times of allowed calls, oldest first (at most `limit` kept per key).
-    private var calls: [Key: [Timestamp]] = [:]
+    /// Times of allowed calls, oldest first; those before `head` have left the window (dropped
+    /// in batches, so that a call costs O(1) whatever the limit).
+    private struct Window {
+        var times: [Timestamp] = []
+        var head = 0
+        var count: Int { times.count - head }
+
+        mutating func forget(before start: Timestamp) {
+            while head < times.count && times[head] <= start { head += 1 }
+            if head >= 64 && 2 * head >= times.count {
+                times.removeFirst(head)
+                head = 0
+            }
+        }
+
+        mutating func admit(now: Timestamp, window: TimeSpan, limit: Int) -> Decision {
+            forget(before: now - window)
+            guard count < limit else {
+                return .limited(retryAfter: head < times.count ? (times[head] + window) - now : window)
+            }
+            times.append(now)
+            return .allowed(remaining: limit - count)
+        }
+    }
+    private var calls: [Key: Window] = [:]
     public let limits: RateLimits
 
     public init(limits: RateLimits) { self.limits = limits }
@@ -39,21 +66,7 @@ public struct RateLimiter: Sendable {
     }
 
     public mutating func check(principal: String, rateClass: RateClass, now: Timestamp) -> Decision {
-        let key = Key(principal: principal, rateClass: rateClass)
-        let limit = limits.limit(for: rateClass)
-        var times = calls[key] ?? []
-        let windowStart = now - limits.window
-        if let firstKept = times.firstIndex(where: { $0 > windowStart }) {
-            times.removeFirst(firstKept)
-        } else {
-            times.removeAll()
-        }
-        guard times.count < limit else {
-            calls[key] = times
-            return .limited(retryAfter: times.first.map { ($0 + limits.window) - now } ?? limits.window)
-        }
-        times.append(now)
-        calls[key] = times
-        return .allowed(remaining: limit - times.count)
+        let limit = limits.limit(for: rateClass), window = limits.window
+        return calls[Key(principal: principal, rateClass: rateClass), default: Window()].admit(now: now, window: window, limit: limit)
     }
 }
