@@ -16,8 +16,8 @@ enum Main {
     static func main() async {
         do {
             var command = try NeuroShard.parseAsRoot()
-            if var node = command as? any AsyncParsableCommand {
-                try await node.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
             } else {
                 try command.run()
             }

@@ -25,9 +25,11 @@ public enum HTTPFront {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maxBody)
-        } catch {
+        } catch is NIOTooManyBytesError {
             return response(APIError(.invalidRequest, "the request body exceeds \(maxBody) bytes",
                                      details: [("limit_bytes", .int(maxBody))]).response)
+        } catch {
+            return response(APIError(.invalidRequest, "the request body could not be read: \(error)").response)
         }
         let answer = await host.call(method: request.method.rawValue, path: request.uri.path,
                                      query: request.uri.queryParameters.map { (String($0.key), String($0.value)) },
