@@ -29,6 +29,8 @@ struct PipelineState: Sendable {
     /// The step in a later stage, from its activations' arrival to its AdamW step.
     var current: Current?
     var accepted: UInt64 = 0
+    /// The steps this stage took last, so that a duplicated message is not taken twice.
+    var recent: [StepID] = []
     /// Pipeline messages that arrived while the stage was busy or between rounds (syncing,
     /// fetching), taken in order when it is free.
     var queued: [(from: NodeID, message: PeerMessage)] = []
@@ -60,6 +62,7 @@ struct PipelineState: Sendable {
     }
 
     static let maxQueued = 64
+    static let maxRecent = 16
 }
 
 extension NodeCore {
@@ -150,10 +153,12 @@ extension NodeCore {
 
     private mutating func receiveForward(_ f: ActivationMessage, from: NodeID) {
         guard let objective = pipelineObjective, f.layer == layers.lowerBound, f.layer > 0,
-              let upstream = peers[from]?.info.address else {
-            // Meant for the layers this node held before it moved, or from a stranger.
+              let upstream = peers[from]?.info.address, !pipeline.recent.contains(f.step) else {
+            // Meant for the layers this node held before it moved, from a stranger, or a copy.
             metrics.staleUpdates += 1; return
         }
+        if pipeline.recent.count == PipelineState.maxRecent { pipeline.recent.removeFirst() }
+        pipeline.recent.append(f.step)
         pipeline.accepted += 1
         pipeline.current = .init(step: f.step, number: pipeline.accepted, upstream: upstream, downstream: nil, input: f.activations)
         out.append(.setTimer(.stageStep(number: pipeline.accepted), after: config.diloco.syncTimeout * 0.25))
@@ -174,12 +179,15 @@ extension NodeCore {
     private mutating func receiveBackward(_ b: GradientMessage, from: NodeID) {
         guard let objective = pipelineObjective else { return }
         let input: PipelineInput, upstream: String?
+        // A matched step forgets where its gradient comes from, so that a copy does not match.
         if let flight = pipeline.inFlight, flight.step == b.step, flight.next == from {
             input = .tokens(flight.tokens)
             upstream = nil
+            pipeline.inFlight?.next = nil
         } else if let c = pipeline.current, c.step == b.step, c.downstream == from {
             input = .activations(c.input)
             upstream = c.upstream
+            pipeline.current?.downstream = nil
         } else {
             metrics.staleUpdates += 1 // a step given up on, or one this node never saw
             return

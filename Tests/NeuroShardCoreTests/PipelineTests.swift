@@ -95,6 +95,23 @@ private func sent(_ cluster: Cluster, _ address: String) -> [PeerMessage] {
         #expect(abs(reported[0] - loss) < 1e-6 * loss)
     }
 
+    /// Every activation and gradient delivered twice: each stage still takes the one step, on
+    /// the weights one step of the whole model gives.
+    @Test func duplicatedMessagesAreTakenOnce() throws {
+        let objective = try objective()
+        var once = pipeline(objective), twice = pipeline(objective)
+        twice.duplicate = { _, _, message in message.kind == "forward" || message.kind == "backward" }
+        for stage in stages.reversed() {
+            once.input(stage.address, .timer(.trainingStart), at: at(100))
+            twice.input(stage.address, .timer(.trainingStart), at: at(100))
+        }
+        for stage in stages {
+            #expect(twice[stage.address].metrics.innerSteps == 1, "\(stage.address)")
+            #expect(twice[stage.address].parameters == once[stage.address].parameters, "\(stage.address)")
+        }
+        #expect(twice["worker"].metrics.staleUpdates > 0)
+    }
+
     /// A step lost on the way is given up on after a quarter of the sync timeout, by the driver
     /// (which starts another) and by the stage it was stuck in (which meanwhile queued the next).
     @Test func aLostStepIsRetried() throws {

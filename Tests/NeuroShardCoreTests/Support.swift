@@ -30,6 +30,8 @@ struct Cluster {
     var down: Set<String> = []
     /// Extra filter: return true to lose a message (from address, to address, message).
     var drop: (String, String, PeerMessage) -> Bool = { _, _, _ in false }
+    /// Return true to deliver a message twice, back to back.
+    var duplicate: (String, String, PeerMessage) -> Bool = { _, _, _ in false }
     var runsCompute = false
 
     mutating func add(_ core: NodeCore, seed: UInt64) {
@@ -59,7 +61,9 @@ struct Cluster {
             for effect in out {
                 switch effect {
                 case .send(let dest, let message) where nodes[dest] != nil && !drop(to, dest, message):
-                    queue.append((dest, to, .message(from: core.config.id, message)))
+                    for _ in 0..<(duplicate(to, dest, message) ? 2 : 1) {
+                        queue.append((dest, to, .message(from: core.config.id, message)))
+                    }
                 case .startCompute(let job) where runsCompute:
                     queue.append((to, to, .computeFinished(jobID: job.id, job.run())))
                 default: break
