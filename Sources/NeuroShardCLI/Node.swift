@@ -96,8 +96,11 @@ struct Node: AsyncParsableCommand {
         guard saved.range.upperBound <= objective.layerCount else {
             return "layers \(saved.range.lowerBound)..<\(saved.range.upperBound), but '\(model)' has \(objective.layerCount)"
         }
-        for layer in saved.range where saved[layer].count != objective.initialParameters(layer: layer).count {
-            return "\(saved[layer].count) weights for layer \(layer), which has \(objective.initialParameters(layer: layer).count) in '\(model)'"
+        for layer in saved.range {
+            let expected = objective.initialParameters(layer: layer).count
+            if saved[layer].count != expected {
+                return "\(saved[layer].count) weights for layer \(layer), which has \(expected) in '\(model)'"
+            }
         }
         return nil
     }

@@ -60,13 +60,13 @@ public struct DurableStore: Sendable {
             layers.append(layer)
         }
         var velocity: [[Float]] = []
-        guard let velocityCount = input.int() else { throw StateFileError(description: "\(file.path): bad velocity") }
+        guard let velocityCount = input.int(), velocityCount >= 0 else { throw StateFileError(description: "\(file.path): bad velocity") }
         for _ in 0..<velocityCount {
             guard let v = input.floats() else { throw StateFileError(description: "\(file.path): bad velocity") }
             velocity.append(v)
         }
         var peers: [String] = []
-        guard let peerCount = input.int() else { throw StateFileError(description: "\(file.path): bad peers") }
+        guard let peerCount = input.int(), peerCount >= 0 else { throw StateFileError(description: "\(file.path): bad peers") }
         for _ in 0..<peerCount {
             guard let peer = input.string() else { throw StateFileError(description: "\(file.path): bad peers") }
             peers.append(peer)
