@@ -5,10 +5,11 @@ import PackageDescription
 // Deterministic ← Training ← NeuroShardCore ← Scenario ← Simulator ← neuroshard (CLI)
 // COpenBLAS ← TensorMath ← NeuroLLM (the transformer) ← Scenario, Simulator
 // Deterministic ← Language (tokenizer, genesis data, decoding) ← NeuroLLM
-// NeuroShardCore ← Server (the production shell: Hummingbird) ← neuroshard (CLI)
+// NeuroShardCore ← Wire (the gRPC messages of Protos/neuroshard.proto ↔ PeerMessage)
+// Wire ← Server (the production shell: Hummingbird + grpc-swift) ← neuroshard (CLI)
 let package = Package(
     name: "NeuroShard",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)], // grpc-swift 2 needs macOS 15
     products: [
         .executable(name: "neuroshard", targets: ["NeuroShardCLI"]),
         .executable(name: "neuroshard-bench", targets: ["NeuroShardBench"]),
@@ -19,10 +20,15 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         .target(name: "Deterministic"),
         .systemLibrary(name: "COpenBLAS"),
+        .systemLibrary(name: "COpenSSL"),
         .target(name: "TensorMath", dependencies: ["COpenBLAS"]),
         .target(name: "Training", dependencies: ["Deterministic"]),
         .target(name: "Language", dependencies: ["Deterministic"]),
@@ -30,8 +36,16 @@ let package = Package(
         .target(name: "NeuroShardCore", dependencies: ["Deterministic", "Training"]),
         .target(name: "Scenario", dependencies: ["NeuroShardCore", "NeuroLLM", .product(name: "Yams", package: "Yams")]),
         .target(name: "Simulator", dependencies: ["Deterministic", "Training", "NeuroShardCore", "Scenario", "NeuroLLM", "Language", "TensorMath"]),
+        .target(name: "Wire", dependencies: [
+            "Deterministic", "NeuroShardCore", "Training", "COpenSSL",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         .target(name: "Server", dependencies: [
-            "Deterministic", "NeuroShardCore",
+            "Deterministic", "NeuroShardCore", "Wire",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -54,6 +68,10 @@ let package = Package(
         .testTarget(name: "NeuroShardCoreTests", dependencies: ["NeuroShardCore", "NeuroLLM"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario"]),
+        .testTarget(name: "WireTests", dependencies: [
+            "Wire", "NeuroShardCore", "Training", "Deterministic",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         // Runs the built `neuroshard` binary as a user would (exit codes, files written).
         .testTarget(name: "CLITests", dependencies: ["NeuroShardCLI", "Server", "NeuroShardCore", "Training"]),
     ]

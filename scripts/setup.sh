@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages NeuroShard builds against, when any is missing (Debian).
 set -euo pipefail
-packages=(libopenblas-dev libsqlite3-dev libssl-dev python3-numpy wrk)
+packages=(libopenblas-dev libsqlite3-dev libssl-dev python3-numpy wrk protobuf-compiler)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

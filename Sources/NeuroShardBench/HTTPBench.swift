@@ -37,7 +37,9 @@ struct HTTPBench: AsyncParsableCommand {
         let body = sample.body.serialized
 
         let (ports, bound) = AsyncStream.makeStream(of: (String, Int).self)
-        let front = HTTPFront.application(host: node, address: "127.0.0.1", port: 0) { bound.yield(("node", $0)) }
+        let slot = HostSlot()
+        await slot.fill(node)
+        let front = HTTPFront.application(slot: slot, address: "127.0.0.1", port: 0) { bound.yield(("node", $0)) }
         let router = Router()
         router.get("/api/v1/status") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))

@@ -36,8 +36,11 @@ struct Node: AsyncParsableCommand {
     @Flag(help: "Serve without training.")
     var noTraining = false
 
-    @Option(help: "Inner steps after which the node stops training.")
-    var dilocoSteps: Int?
+    @Option(help: "Inner steps per DiLoCo round (H).")
+    var dilocoSteps = 500
+
+    @Option(help: "Memory for layers, in MB: how many layers the node may hold (default 8192).")
+    var memory: Double?
 
     @Option(help: "Model preset: \(ModelConfig.presetNames.joined(separator: ", ")).")
     var model = "tiny"
@@ -55,40 +58,59 @@ struct Node: AsyncParsableCommand {
             throw ValidationError("unknown model '\(model)' (known: \(ModelConfig.presetNames.joined(separator: ", ")))")
         }
         guard cpuThreads > 0 else { throw ValidationError("--cpu-threads must be positive") }
-        guard (dilocoSteps ?? 1) > 0 else { throw ValidationError("--diloco-steps must be positive") }
+        guard dilocoSteps > 0 else { throw ValidationError("--diloco-steps must be positive") }
+        guard (memory ?? 1) > 0, memory?.isFinite ?? true else { throw ValidationError("--memory must be a positive number of MB") }
     }
 
     func run() async throws {
         BLAS.setThreads(cpuThreads)
         let id = try identity()
         let objective = try TransformerSpec(preset: model)!.objective(seed: 0, nodes: 1)
-        var diloco = DiLoCoSettings()
-        diloco.stepBudget = dilocoSteps
-        let peers = seedPeers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let config = NodeConfig(id: id, address: "\(host):\(port + 1000)", token: token, apiKeys: apiKey, seedPeers: peers,
-                                trainingEnabled: !noTraining, dataShard: id.low, diloco: diloco)
         let store = dataDir.map { DurableStore(directory: $0) }
         let restored = try store?.load()
         if let restored, let problem = mismatch(restored.theta0, objective) {
             throw ValidationError("\(store!.file.path) holds \(problem); move it away to start this model afresh")
         }
-        let node = NodeHost(core: NodeCore(config: config, objective: objective, restoring: restored),
-                            seed: UInt64.random(in: .min ... .max), persist: { state in
-                                guard let store else { return true }
-                                do { try store.save(state); return true } catch { say("\(error)"); return false }
-                            }, log: say)
-        let app = HTTPFront.application(host: node, address: host, port: port) { bound in
+        // The servers bind first: the node's address is the port the gRPC server got.
+        let slot = HostSlot()
+        let grpc = GRPCFront(slot: slot, host: host, port: port == 0 ? 0 : port + 1000)
+        let (httpPorts, httpBound) = AsyncStream.makeStream(of: Int.self)
+        let http = HTTPFront.application(slot: slot, address: host, port: port) { httpBound.yield($0) }
+        let starter = NodeStarter { [self] in
+            guard let grpcPort = await grpc.port else { throw ValidationError("cannot listen on \(host):\(port + 1000)") }
+            var httpPort = port
+            for await bound in httpPorts { httpPort = bound; break }
+            let node = makeHost(id: id, address: "\(host):\(grpcPort)", objective: objective, store: store, restored: restored)
+            await slot.fill(node)
             await node.start()
             // A node picks its layers at its first heartbeat: report them once it has.
             for _ in 0..<100 where await node.role == .idle { try? await Task.sleep(for: .milliseconds(50)) }
             let role = await node.role, layers = await node.info.layers
             say("node \(id.hex) role \(role.rawValue) layers \(layers.lowerBound)..<\(layers.upperBound) "
-                + "http http://\(host):\(bound) grpc \(host):\(bound + 1000)")
+                + "http http://\(host):\(httpPort) grpc \(host):\(grpcPort)")
+            return node
+        } stop: { node in
+            await node.shutdown()
+            say("node \(id.hex) stopped")
         }
-        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+        // Shutdown runs in reverse: the node leaves its peers and saves, then the servers stop.
+        let group = ServiceGroup(services: [grpc, http, starter], gracefulShutdownSignals: [.sigterm, .sigint],
+                                 logger: http.logger)
         try await group.run()
-        await node.shutdown()
-        say("node \(id.hex) stopped")
+    }
+
+    private func makeHost(id: NodeID, address: String, objective: any Objective, store: DurableStore?,
+                          restored: DurableState?) -> NodeHost {
+        let diloco = DiLoCoSettings(innerSteps: dilocoSteps)
+        let peers = seedPeers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var config = NodeConfig(id: id, address: address, token: token, apiKeys: apiKey, seedPeers: peers,
+                                trainingEnabled: !noTraining, dataShard: id.low, diloco: diloco)
+        if let memory { config.memoryMB = memory }
+        return NodeHost(core: NodeCore(config: config, objective: objective, restoring: restored),
+                        seed: UInt64.random(in: .min ... .max), persist: { state in
+                            guard let store else { return true }
+                            do { try store.save(state); return true } catch { say("\(error)"); return false }
+                        }, log: say)
     }
 
     /// Why saved weights do not fit the model (another preset, say), or nil.

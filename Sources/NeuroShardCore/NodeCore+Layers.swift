@@ -76,11 +76,18 @@ extension NodeCore {
     }
 
     mutating func serveCheckpoint(_ wanted: Range<Int>, to requester: NodeID) {
+        guard let address = peers[requester]?.info.address, let checkpoint = checkpoint(of: wanted) else { return }
+        send(.checkpoint(checkpoint), to: address)
+    }
+
+    /// The θ₀ and outer momentum of the held layers among `wanted` (nil: none held). The
+    /// production shell answers GetCheckpoint with it, a call that waits for its answer.
+    public func checkpoint(of wanted: Range<Int>) -> CheckpointMessage? {
         let overlap = wanted.clamped(to: layers)
-        guard !overlap.isEmpty, let address = peers[requester]?.info.address else { return }
+        guard !overlap.isEmpty else { return nil }
         let params = LayerParameters(range: overlap, layers: overlap.map { theta0[$0] })
         let velocity = outer.velocity.isEmpty ? [] : overlap.map { outer.velocity[$0 - layers.lowerBound] }
-        send(.checkpoint(CheckpointMessage(round: round, params: params, velocity: velocity)), to: address)
+        return CheckpointMessage(round: round, params: params, velocity: velocity)
     }
 
     mutating func installCheckpoint(_ c: CheckpointMessage, from: NodeID, now: Timestamp, rng: inout DeterministicRNG) {

@@ -10,12 +10,16 @@ public enum HTTPFront {
     /// Bodies above this are refused before they reach the core (SPEC §4: 400).
     public static let maxBody = 1 << 20
 
-    /// The server on `host:port` (0: any free port); `onRunning` gets the bound port.
-    public static func application(host: NodeHost, address: String, port: Int,
+    /// The server on `host:port` (0: any free port) for whatever node `slot` holds; `onRunning`
+    /// gets the bound port.
+    public static func application(slot: HostSlot, address: String, port: Int,
                                    onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         Application(
             responder: CallbackResponder { (request: Request, _: BasicRequestContext) in
-                await respond(to: request, host: host)
+                guard let host = await slot.host else {
+                    return response(APIError(.unavailable, "the node is starting").response)
+                }
+                return await respond(to: request, host: host)
             },
             configuration: .init(address: .hostname(address, port: port), serverName: nil),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })

@@ -1,9 +1,12 @@
 import Deterministic
+import Foundation
 import NeuroShardCore
+import Wire
 
 /// The production shell's owner of the node core (DESIGN §1): this actor turns the world into
-/// inputs (API calls, the real clock's timers, finished compute jobs) and carries out the core's
-/// effects. Compute jobs run off the actor, so the core keeps answering while a step runs.
+/// inputs (API calls, peers' calls, the real clock's timers, finished compute jobs) and carries
+/// out the core's effects. Compute jobs run off the actor, so the core keeps answering while a
+/// step runs.
 public actor NodeHost {
     private var core: NodeCore
     private var rng: DeterministicRNG
@@ -16,6 +19,8 @@ public actor NodeHost {
     public private(set) var durable: DurableState?
     private let persist: @Sendable (DurableState) -> Bool
     private let log: @Sendable (String) -> Void
+    private let links: PeerLinks
+    private let me: Neuroshard_Caller
 
     /// `seed` comes from the system's entropy: the core draws its randomness from it, never
     /// from the system itself. `persist` writes a durable state and says whether it could.
@@ -26,6 +31,9 @@ public actor NodeHost {
         origin = clock.now
         self.persist = persist
         self.log = log
+        let me = Neuroshard_Caller.with { $0.nodeID = core.config.id.hex; $0.address = core.config.address }
+        self.me = me
+        links = PeerLinks(caller: { me.stamped() }, log: log)
     }
 
     /// The node's time: the real clock's, since the host started.
@@ -36,11 +44,18 @@ public actor NodeHost {
 
     public var info: PeerInfo { core.info }
     public var role: Role { core.role }
+    public var peerCount: Int { core.peers.count }
+    /// This node as the caller of a peer call, stamped now.
+    var caller: Neuroshard_Caller { me.stamped() }
 
     public func start() { handle(.start) }
 
-    /// Leaves politely: the peers are told and the state is saved.
-    public func shutdown() { handle(.shutdown) }
+    /// Leaves politely: the peers are told (their goodbyes sent before this returns) and the
+    /// state is saved.
+    public func shutdown() async {
+        handle(.shutdown)
+        await links.close()
+    }
 
     /// One HTTP call, answered by the core.
     public func call(method: String, path: String, query: [(String, String)], authorization: String?,
@@ -53,6 +68,33 @@ public actor NodeHost {
             handle(.api(request))
         }
     }
+
+    /// What became of a peer's message.
+    public struct Delivery: Sendable {
+        /// Why the core refused it as malformed, if it did.
+        public var refusal: String?
+        /// What the core said about it (an update judged and rejected, weights installed).
+        public var notes: [NodeNote]
+        public var round: Int
+    }
+
+    /// A peer's message, handed to the core.
+    public func deliver(_ message: PeerMessage, from peer: NodeID) -> Delivery {
+        handle(.message(from: peer, message))
+        var delivery = Delivery(refusal: nil, notes: [], round: core.round)
+        for case .note(let note) in effects {
+            switch note {
+            case .messageRejected(let from, _, let reason) where from == peer: delivery.refusal = reason
+            case .updateRejected(let from, _) where from == peer: delivery.notes.append(note)
+            case .checkpointInstalled(_, let from, _) where from == peer: delivery.notes.append(note)
+            default: break
+            }
+        }
+        return delivery
+    }
+
+    /// The weights of `layers` this node holds, for a peer's GetCheckpoint.
+    public func checkpoint(layers: Range<Int>) -> CheckpointMessage? { core.checkpoint(of: layers) }
 
     private func handle(_ input: Input) {
         core.handle(input, now: now, rng: &rng, into: &effects)
@@ -77,8 +119,9 @@ public actor NodeHost {
             durable = state
             if !persist(state) { handle(.persistFailed) }
         case .send(let address, let message):
-            // Peers are reached over gRPC (issue 4); until that transport exists a node runs alone.
-            log("not sent: \(message.kind) to \(address) (no peer transport yet)")
+            links.send(message, to: address) { holder, checkpoint in
+                _ = await self.deliver(.checkpoint(checkpoint), from: holder)
+            }
         case .note(let note):
             log(note.text)
         }
@@ -86,5 +129,14 @@ public actor NodeHost {
 
     private func computeFinished(_ id: UInt64, _ output: ComputeOutput) {
         handle(.computeFinished(jobID: id, output))
+    }
+}
+
+extension Neuroshard_Caller {
+    /// This caller at the current wall-clock time (receivers refuse calls older than a minute).
+    func stamped() -> Neuroshard_Caller {
+        var c = self
+        c.timestampMs = Int64(Date().timeIntervalSince1970 * 1000)
+        return c
     }
 }

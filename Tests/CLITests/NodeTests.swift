@@ -7,73 +7,12 @@ import Testing
 /// A real node process on a free loopback port, as an operator starts it: the line it prints,
 /// its HTTP API through real sockets, and a clean stop on SIGTERM.
 @Suite(.serialized) struct NodeTests {
-    /// A started `neuroshard --token … --port 0` and what it printed when it was ready.
-    final class NodeProcess {
-        let process = Process()
-        let output = Pipe()
-        let id: String
-        let base: URL
-
-        init(_ extra: [String] = []) throws {
-            guard let binary = neuroshardBinary else { throw CLIError("neuroshard is not built") }
-            process.executableURL = binary
-            process.arguments = ["--token", "secret", "--port", "0", "--no-training"] + extra
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            // The ready line: node <id> role <role> layers <range> http <url> grpc <address>
-            var line = ""
-            let handle = output.fileHandleForReading
-            while !line.hasPrefix("node ") || !line.hasSuffix("\n") {
-                let byte = handle.readData(ofLength: 1)
-                guard !byte.isEmpty else { throw CLIError("the node exited before it was ready: \(line)") }
-                line += String(decoding: byte, as: UTF8.self)
-                if line.hasSuffix("\n") && !line.hasPrefix("node ") { line = "" }
-            }
-            let words = line.split(separator: " ")
-            guard words.count >= 10, let url = URL(string: String(words[7])) else { throw CLIError("ready line: \(line)") }
-            id = String(words[1])
-            base = url
-        }
-
-        func call(_ method: String, _ path: String, token: String? = "secret", body: Data? = nil) async throws
-            -> (status: Int, json: [String: Any], headers: [AnyHashable: Any]) {
-            var request = URLRequest(url: base.appendingPathComponent(path))
-            request.httpMethod = method
-            request.httpBody = body
-            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-            let (data, response) = try await URLSession.shared.data(for: request)
-            let http = response as! HTTPURLResponse
-            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-            return (http.statusCode, json, http.allHeaderFields)
-        }
-
-        /// SIGTERM, then the exit status and the rest of the output.
-        func stop() -> (status: Int32, output: String) {
-            process.terminate()
-            let rest = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, rest)
-        }
-
-        deinit { if process.isRunning { process.terminate() } }
-    }
-
-    struct CLIError: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
-    }
-
-    private func errorCode(_ json: [String: Any]) -> String? {
-        (json["error"] as? [String: Any])?["code"] as? String
-    }
-
     @Test func servesTheAPIAndStopsCleanly() async throws {
-        let node = try NodeProcess()
-        let health = try await node.call("GET", "/api/v1/health", token: nil)
+        let node = try NodeProcess(["--no-training"])
+        let health = try await node.call("GET", "/api/v1/health", anonymous: true)
         #expect(health.status == 200)
 
-        let anonymous = try await node.call("GET", "/api/v1/status", token: nil)
+        let anonymous = try await node.call("GET", "/api/v1/status", anonymous: true)
         #expect(anonymous.status == 401)
         #expect(errorCode(anonymous.json) == "UNAUTHORIZED")
 
@@ -94,7 +33,7 @@ import Testing
         #expect(errorCode(huge.json) == "INVALID_REQUEST")
 
         // Still serving after all that.
-        #expect(try await node.call("GET", "/api/v1/health", token: nil).status == 200)
+        #expect(try await node.call("GET", "/api/v1/health", anonymous: true).status == 200)
 
         let (exit, output) = node.stop()
         #expect(exit == 0)
@@ -104,7 +43,7 @@ import Testing
     /// Over real sockets the status class allows exactly 100 calls a minute per token: the 101st
     /// gets 429 with `Retry-After`. (The window's end is tested on the core, in virtual time.)
     @Test func theHundredAndFirstStatusCallIsLimited() async throws {
-        let node = try NodeProcess()
+        let node = try NodeProcess(["--no-training"])
         for i in 1...100 {
             let r = try await node.call("GET", "/api/v1/status")
             if r.status != 200 { Issue.record("call \(i) got \(r.status)"); break }
@@ -114,7 +53,7 @@ import Testing
         #expect(errorCode(limited.json) == "RATE_LIMITED")
         #expect(limited.headers.keys.contains { ($0 as? String)?.lowercased() == "retry-after" })
         // Another class is not affected.
-        #expect(try await node.call("GET", "/api/v1/health", token: nil).status == 200)
+        #expect(try await node.call("GET", "/api/v1/health", anonymous: true).status == 200)
         #expect(node.stop().status == 0)
     }
 
@@ -122,12 +61,12 @@ import Testing
     @Test func aRestartKeepsIdentityAndState() async throws {
         let dir = try temporaryFolder("node")
         defer { cleanUp(dir) }
-        let first = try NodeProcess(["--data-dir", dir.path])
+        let first = try NodeProcess(["--no-training", "--data-dir", dir.path])
         let before = try await first.call("GET", "/api/v1/status")
         #expect(first.stop().status == 0)
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("state.bin").path))
 
-        let second = try NodeProcess(["--data-dir", dir.path])
+        let second = try NodeProcess(["--no-training", "--data-dir", dir.path])
         #expect(second.id == first.id)
         let after = try await second.call("GET", "/api/v1/status")
         #expect(after.json["layers"] as? [Int] == before.json["layers"] as? [Int])

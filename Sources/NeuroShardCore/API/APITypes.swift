@@ -47,6 +47,8 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case insufficientBalance = "INSUFFICIENT_BALANCE"
     case invalidRequest = "INVALID_REQUEST"
     case internalError = "INTERNAL_ERROR"
+    /// The node is starting (its servers are up, the node not yet).
+    case unavailable = "UNAVAILABLE"
 
     public var httpStatus: Int {
         switch self {
@@ -58,6 +60,7 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
         case .insufficientBalance: 402
         case .invalidRequest: 400
         case .internalError: 500
+        case .unavailable: 503
         }
     }
 }

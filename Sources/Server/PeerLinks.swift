@@ -1,0 +1,192 @@
+import Foundation
+import GRPCCore
+import Synchronization
+import GRPCNIOTransportHTTP2
+import NeuroShardCore
+import Wire
+
+/// The outgoing side of the peer protocol: one lane per peer address, each with its own gRPC
+/// client, sending that peer's messages in the order the core emitted them. A call that finds
+/// the peer unreachable is retried with backoff; one that still fails is dropped, since the core
+/// already copes with lost messages (timeouts, failure detection, retries of its own).
+final class PeerLinks: Sendable {
+    /// What came back from a peer that the core must hear: the weights it asked for.
+    typealias Reply = @Sendable (NodeID, CheckpointMessage) async -> Void
+
+    struct Settings: Sendable {
+        var attempts = 3
+        var backoff: Duration = .milliseconds(200)
+        var timeout: Duration = .seconds(10)
+        /// Pseudo-gradients and checkpoints are large: they get longer.
+        var bulkTimeout: Duration = .seconds(60)
+        /// A lane holds at most this many unsent messages; past it the oldest are dropped (a
+        /// peer that is down does not eat memory).
+        var queueLimit = 1024
+    }
+
+    private struct Outgoing: Sendable {
+        var message: PeerMessage
+        var reply: Reply
+    }
+
+    private struct Lane {
+        var queue: AsyncStream<Outgoing>.Continuation
+        var task: Task<Void, Never>
+    }
+
+    /// The lanes by address; nil once closed. Taken synchronously, so messages enter their lane
+    /// in the order the core emitted them.
+    private let lanes = Mutex<[String: Lane]?>([:])
+    private let caller: @Sendable () -> Neuroshard_Caller
+    private let settings: Settings
+    private let log: @Sendable (String) -> Void
+
+    /// `caller` names this node on each call, with the time of the call.
+    init(settings: Settings = .init(), caller: @escaping @Sendable () -> Neuroshard_Caller,
+         log: @escaping @Sendable (String) -> Void) {
+        self.settings = settings
+        self.caller = caller
+        self.log = log
+    }
+
+    func send(_ message: PeerMessage, to address: String, reply: @escaping Reply) {
+        lanes.withLock { lanes in
+            guard lanes != nil else { return }
+            if lanes![address] == nil {
+                let (stream, queue) = AsyncStream.makeStream(of: Outgoing.self,
+                                                             bufferingPolicy: .bufferingNewest(settings.queueLimit))
+                let task = Task { [settings, caller, log] in
+                    await Self.run(address: address, stream, settings: settings, caller: caller, log: log)
+                }
+                lanes![address] = Lane(queue: queue, task: task)
+            }
+            lanes![address]!.queue.yield(Outgoing(message: message, reply: reply))
+        }
+    }
+
+    /// Sends what is queued (for at most `grace`), then closes every connection.
+    func close(grace: Duration = .seconds(3)) async {
+        let open = lanes.withLock { lanes in
+            defer { lanes = nil }
+            return Array((lanes ?? [:]).values)
+        }
+        for lane in open { lane.queue.finish() }
+        let tasks = open.map(\.task)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for task in tasks { await task.value } }
+            group.addTask {
+                try? await Task.sleep(for: grace)
+                for task in tasks { task.cancel() }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private static func run(address: String, _ stream: AsyncStream<Outgoing>, settings: Settings,
+                            caller: @escaping @Sendable () -> Neuroshard_Caller, log: @escaping @Sendable (String) -> Void) async {
+        do {
+            let transport = try HTTP2ClientTransport.Posix(
+                target: try PeerAddress(address).target, transportSecurity: .plaintext,
+                serviceConfig: PeerAddress.serviceConfig)
+            try await withGRPCClient(transport: transport) { client in
+                let peer = Neuroshard_NeuroShard.Client(wrapping: client)
+                var unreachable = false
+                for await item in stream {
+                    let failure = await deliver(item, to: peer, settings: settings, caller: caller)
+                    // An unreachable peer is reported when it goes and when it comes back, not
+                    // for every message the core keeps sending it.
+                    switch failure {
+                    case nil where unreachable:
+                        unreachable = false
+                        log("peer \(address) reachable again")
+                    case nil: break
+                    case let error? where error.code == .unavailable || error.code == .deadlineExceeded:
+                        if !unreachable { log("peer \(address) unreachable: \(error.code) (\(item.message.kind))") }
+                        unreachable = true
+                    case let error?: log("\(item.message.kind) to \(address) refused: \(error.code): \(error.message)")
+                    }
+                }
+            }
+        } catch {
+            log("peer \(address): \(error)")
+            for await _ in stream {} // keep draining, so the queue never blocks the node
+        }
+    }
+
+    /// Sends one message, retrying while the peer is unavailable; the last error, or nil.
+    private static func deliver(_ item: Outgoing, to peer: Neuroshard_NeuroShard.Client<HTTP2ClientTransport.Posix>,
+                                settings: Settings, caller: @Sendable () -> Neuroshard_Caller) async -> RPCError? {
+        var options = CallOptions.defaults
+        switch item.message {
+        case .update, .checkpoint, .checkpointRequest: options.timeout = settings.bulkTimeout
+        default: options.timeout = settings.timeout
+        }
+        for attempt in 1...settings.attempts {
+            do {
+                try await call(PeerCall(item.message, caller: caller()), peer, options: options, reply: item.reply)
+                return nil
+            } catch let error as RPCError where error.code == .unavailable && attempt < settings.attempts && !Task.isCancelled {
+                try? await Task.sleep(for: settings.backoff * (1 << (attempt - 1)))
+            } catch let error as RPCError {
+                return error
+            } catch {
+                return RPCError(code: .invalidArgument, message: "\(error)")
+            }
+        }
+        return RPCError(code: .unavailable, message: "gave up")
+    }
+
+    private static func call(_ call: PeerCall, _ peer: Neuroshard_NeuroShard.Client<HTTP2ClientTransport.Posix>,
+                             options: CallOptions, reply: Reply) async throws {
+        switch call {
+        case .gossip(let r): _ = try await peer.gossip(r, options: options)
+        case .exchange(let r): _ = try await peer.exchangeGradient(r, options: options)
+        case .forward(let r): _ = try await peer.forward(r, options: options)
+        case .backward(let r): _ = try await peer.backward(r, options: options)
+        case .putCheckpoint(let chunks):
+            _ = try await peer.putCheckpoint(options: options) { writer in
+                for chunk in chunks { try await writer.write(chunk) }
+            }
+        case .getCheckpoint(let r):
+            let (sender, checkpoint) = try await peer.getCheckpoint(r, options: options) { response in
+                var assembler = CheckpointAssembler(limit: PeerAddress.maxCheckpointBytes)
+                for try await chunk in response.messages { try assembler.add(chunk) }
+                return (try assembler.sender?.id(), try assembler.finish())
+            }
+            if let sender { await reply(sender, checkpoint) }
+        }
+    }
+}
+
+/// `host:port` of a peer's gRPC server, and the limits both ends apply.
+struct PeerAddress {
+    static let maxMessageBytes = 64 << 20
+    static let maxCheckpointBytes = 4 << 30
+
+    let host: String
+    let port: Int
+
+    init(_ address: String) throws(WireError) {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+              (1...65535).contains(port), colon > address.startIndex else {
+            throw WireError("peer address '\(address)' is not host:port")
+        }
+        host = String(address[..<colon])
+        self.port = port
+    }
+
+    var target: any ResolvableTarget {
+        host.split(separator: ".").count == 4 && host.allSatisfy({ $0.isNumber || $0 == "." })
+            ? .ipv4(address: host, port: port) as any ResolvableTarget
+            : .dns(host: host, port: port)
+    }
+
+    /// The client's inbound limit is read from `maxRequestMessageBytes` by the transport, so both
+    /// directions are set.
+    static var serviceConfig: ServiceConfig {
+        ServiceConfig(methodConfig: [MethodConfig(names: [MethodConfig.Name(service: "")],
+                                                  maxRequestMessageBytes: maxMessageBytes,
+                                                  maxResponseMessageBytes: maxMessageBytes)])
+    }
+}

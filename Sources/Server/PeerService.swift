@@ -1,0 +1,120 @@
+import Foundation
+import GRPCCore
+import NeuroShardCore
+import Wire
+
+/// The incoming side of the peer protocol: each call is checked (caller, age, shapes), turned
+/// into the peer message it carries and handed to the node. Bad input is answered with a status
+/// code and the server goes on (SPEC §5).
+struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
+    let slot: HostSlot
+    /// A call stamped further than this from the receiver's clock is refused (a replay, or a
+    /// clock too wrong to trust).
+    static let maxAge: Int64 = 60_000
+
+    func forward(request: Neuroshard_ForwardRequest, context: ServerContext) async throws -> Neuroshard_ForwardResponse {
+        let (host, from) = try await accept(request.caller)
+        let ack = try Self.ack(await host.deliver(try decode { try PeerMessage(training: request) }, from: from))
+        return .with { $0.ack = ack }
+    }
+
+    func backward(request: Neuroshard_BackwardRequest, context: ServerContext) async throws -> Neuroshard_Ack {
+        let (host, from) = try await accept(request.caller)
+        return try Self.ack(await host.deliver(try decode { try PeerMessage(request) }, from: from))
+    }
+
+    func exchangeGradient(request: Neuroshard_ExchangeGradientRequest, context: ServerContext) async throws -> Neuroshard_Ack {
+        let (host, from) = try await accept(request.caller)
+        let delivery = await host.deliver(try decode { try PeerMessage(request) }, from: from)
+        var ack = try Self.ack(delivery)
+        // Well-formed but judged unfit (absurd size, outside the robust bounds): not taken.
+        for case .updateRejected(_, let reason) in delivery.notes {
+            ack.accepted = false
+            ack.reason = reason
+        }
+        return ack
+    }
+
+    func getCheckpoint(request: Neuroshard_GetCheckpointRequest, response: RPCWriter<Neuroshard_CheckpointChunk>,
+                       context: ServerContext) async throws {
+        let (host, _) = try await accept(request.caller)
+        guard request.layerStart >= 0, request.layerEnd > request.layerStart else {
+            throw RPCError(code: .invalidArgument, message: "layers \(request.layerStart)..<\(request.layerEnd) are not a range")
+        }
+        let wanted = Int(request.layerStart)..<Int(request.layerEnd)
+        guard let checkpoint = await host.checkpoint(layers: wanted) else {
+            throw RPCError(code: .notFound, message: "this node holds none of layers \(wanted.lowerBound)..<\(wanted.upperBound)")
+        }
+        for chunk in CheckpointTransfer.chunks(checkpoint, sender: await host.caller) { try await response.write(chunk) }
+    }
+
+    func putCheckpoint(request: RPCAsyncSequence<Neuroshard_CheckpointChunk, any Error>,
+                       context: ServerContext) async throws -> Neuroshard_Ack {
+        var assembler = CheckpointAssembler(limit: PeerAddress.maxCheckpointBytes)
+        for try await chunk in request { try decode { try assembler.add(chunk) } }
+        let checkpoint = try decode { try assembler.finish() }
+        let (host, from) = try await accept(assembler.sender ?? .init())
+        let delivery = await host.deliver(.checkpoint(checkpoint), from: from)
+        var ack = try Self.ack(delivery)
+        guard delivery.notes.contains(where: { if case .checkpointInstalled = $0 { true } else { false } }) else {
+            throw RPCError(code: .failedPrecondition,
+                           message: "this node did not ask \(from.short) for layers \(checkpoint.params.range.lowerBound)..<\(checkpoint.params.range.upperBound)")
+        }
+        ack.accepted = true
+        return ack
+    }
+
+    func gossip(request: Neuroshard_GossipRequest, context: ServerContext) async throws -> Neuroshard_Ack {
+        let (host, from) = try await accept(request.caller)
+        return try Self.ack(await host.deliver(try decode { try PeerMessage(request) }, from: from))
+    }
+
+    func ping(request: Neuroshard_PingRequest, context: ServerContext) async throws -> Neuroshard_PingResponse {
+        guard let host = await slot.host else { throw RPCError(code: .unavailable, message: "the node is starting") }
+        let info = await host.info
+        let role = await host.role
+        let peers = await host.peerCount
+        return .with {
+            $0.nodeID = info.id.hex
+            $0.role = role.rawValue
+            $0.layerStart = Int32(info.layers.lowerBound)
+            $0.layerEnd = Int32(info.layers.upperBound)
+            $0.round = Int64(info.round)
+            $0.timestampMs = Int64(Date().timeIntervalSince1970 * 1000)
+            $0.version = NeuroShardVersion.current
+            $0.peerCount = Int32(peers)
+        }
+    }
+
+    // MARK: - Checks
+
+    /// The node, and who calls: a well-formed id, stamped within `maxAge` of now.
+    private func accept(_ caller: Neuroshard_Caller) async throws -> (NodeHost, NodeID) {
+        guard let host = await slot.host else { throw RPCError(code: .unavailable, message: "the node is starting") }
+        let id: NodeID
+        do { id = try caller.id() } catch { throw RPCError(code: .unauthenticated, message: error.description) }
+        let skew = abs(Int64(Date().timeIntervalSince1970 * 1000) - caller.timestampMs)
+        guard skew <= Self.maxAge else {
+            throw RPCError(code: .unauthenticated, message: "caller.timestamp_ms is \(skew) ms from this node's clock (limit \(Self.maxAge))")
+        }
+        return (host, id)
+    }
+
+    /// Runs a decoding step; what it cannot read is the caller's fault.
+    private func decode<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as WireError { throw RPCError(code: .invalidArgument, message: error.description) }
+    }
+
+    private static func ack(_ delivery: NodeHost.Delivery) throws -> Neuroshard_Ack {
+        if let refusal = delivery.refusal { throw RPCError(code: .invalidArgument, message: refusal) }
+        return .with { $0.accepted = true; $0.round = Int64(delivery.round) }
+    }
+}
+
+/// The node host once it exists: the servers start before the node (its address is the port
+/// the gRPC server bound), and calls that arrive in between are told the node is starting.
+public actor HostSlot {
+    public private(set) var host: NodeHost?
+    public init() {}
+    public func fill(_ host: NodeHost) { self.host = host }
+}
