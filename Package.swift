@@ -43,7 +43,7 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .target(name: "Server", dependencies: [
-            "Deterministic", "NeuroShardCore", "Wire",
+            "Deterministic", "NeuroShardCore", "Wire", "Training", "Language",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -55,8 +55,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "NeuroShardBench", dependencies: [
-            "Simulator", "Deterministic", "TensorMath", "NeuroLLM", "Server", "NeuroShardCore", "Training",
+            "Simulator", "Deterministic", "TensorMath", "NeuroLLM", "Server", "NeuroShardCore", "Training", "Scenario", "Wire",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -73,6 +75,8 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         // Runs the built `neuroshard` binary as a user would (exit codes, files written).
-        .testTarget(name: "CLITests", dependencies: ["NeuroShardCLI", "Server", "NeuroShardCore", "Training"]),
+        .testTarget(name: "CLITests", dependencies: [
+            "NeuroShardCLI", "Server", "NeuroShardCore", "Training", .product(name: "Yams", package: "Yams"),
+        ]),
     ]
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the system packages NeuroShard builds against, when any is missing (Debian).
+# Installs what NeuroShard builds and tests against, when any is missing: Debian packages, and
+# the Python client test's environment.
 set -euo pipefail
-packages=(libopenblas-dev libsqlite3-dev libssl-dev python3-numpy wrk protobuf-compiler)
+packages=(libopenblas-dev libsqlite3-dev libssl-dev python3-numpy python3-venv wrk protobuf-compiler)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -12,4 +13,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The Python client test's own environment (grpcio, grpcio-tools, requests), beside the build.
+venv=.build/python
+if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import grpc, grpc_tools, requests" 2>/dev/null; then
+  echo "setup: preparing $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "grpcio==1.68.1" "grpcio-tools==1.68.1" "requests==2.32.3"
 fi

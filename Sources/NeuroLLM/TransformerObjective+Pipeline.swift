@@ -30,4 +30,23 @@ extension TransformerObjective {
         if case .loss(let loss) = output { return StageGradients(loss: loss, input: inputGradient, layers: gradients) }
         return StageGradients(loss: nil, input: inputGradient, layers: gradients)
     }
+
+    public var contextLength: Int { model.config.contextLength }
+
+    public func infer(_ params: LayerParameters, input: PipelineInput) throws -> InferenceOutput {
+        let hidden = model.config.hidden
+        let positions: Int
+        switch input {
+        case .tokens(let ids): positions = ids.count
+        case .activations(let x):
+            try require(x.count % hidden == 0, "activations hold \(x.count) floats, not a whole number of \(hidden)-float positions")
+            positions = x.count / hidden
+        }
+        let stage = try Stage(config: model.config, layers: params.range, batch: 1, sequence: positions, training: false)
+        switch try stage.forward(params, input: input) {
+        case .activations(let output): return .activations(output)
+        case .logits(let logits): return .logits(Array(logits.suffix(model.config.vocabularySize)))
+        case .loss: preconditionFailure("no targets were given")
+        }
+    }
 }

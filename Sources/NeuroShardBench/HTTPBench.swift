@@ -33,7 +33,8 @@ struct HTTPBench: AsyncParsableCommand {
                                 trainingEnabled: false, rateLimits: unlimited)
         let node = NodeHost(core: NodeCore(config: config, objective: NoisyQuadratic()), seed: 1) { _ in }
         await node.start()
-        let sample = await node.call(method: "GET", path: "/api/v1/status", query: [], authorization: "Bearer bench", body: [])
+        guard case .response(let sample) = await node.call(method: "GET", path: "/api/v1/status", query: [],
+                                                          authorization: "Bearer bench", body: []) else { throw ExitCode(1) }
         let body = sample.body.serialized
 
         let (ports, bound) = AsyncStream.makeStream(of: (String, Int).self)

@@ -10,6 +10,8 @@ public enum Input: Sendable {
     case timer(TimerKind)
     case api(APIRequest)
     case computeFinished(jobID: UInt64, ComputeOutput)
+    /// The shell finished (or gave up on) the generation of an `infer` effect.
+    case inferenceFinished(requestID: UInt64, Result<InferenceResult, InferenceFailure>)
     /// The last `persist` effect could not be written (for example, the disk is full).
     case persistFailed
     /// Leave politely: tell the peers, stop training.
@@ -52,6 +54,9 @@ public enum Effect: Sendable {
     case respond(requestID: UInt64, APIResponse)
     case setTimer(TimerKind, after: TimeSpan)
     case startCompute(ComputeJob)
+    /// Generate text for API request `requestID` along the order's route, then report it with
+    /// `inferenceFinished` (the core answers the request then).
+    case infer(requestID: UInt64, InferenceOrder)
     case persist(DurableState)
     case note(NodeNote)
 }

@@ -46,6 +46,8 @@ public struct NodeCore: Sendable {
     var knownAddresses: [String]
     /// Steps taken with the holders of the other layers (a node holding part of the model).
     var pipeline = PipelineState()
+    /// Generations the shell is running, by API request: when each started, and its id.
+    var inferences: [UInt64: (started: Timestamp, id: String, route: [InferenceHop])] = [:]
 
     enum Phase: Equatable {
         case idle
@@ -121,7 +123,9 @@ public struct NodeCore: Sendable {
         case .start: start(now: now, rng: &rng)
         case .message(let from, let message): receive(message, from: from, now: now, rng: &rng)
         case .timer(let kind): timerFired(kind, now: now, rng: &rng)
-        case .api(let request): out.append(.respond(requestID: request.id, respond(to: request, now: now)))
+        case .api(let request):
+            if let response = respond(to: request, now: now, rng: &rng) { out.append(.respond(requestID: request.id, response)) }
+        case .inferenceFinished(let id, let outcome): inferenceFinished(requestID: id, outcome, now: now)
         case .computeFinished(let jobID, let output): computeFinished(jobID: jobID, output, now: now, rng: &rng)
         case .persistFailed: metrics.persistFailures += 1
         case .shutdown: shutdown()

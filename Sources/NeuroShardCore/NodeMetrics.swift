@@ -28,6 +28,8 @@ public struct NodeMetrics: Equatable, Sendable {
     public var computeBusy = TimeSpan.zero
     public var inferenceRequests = 0
     public var tokensGenerated = 0
+    /// The latest inference requests' latencies (arrival to answer).
+    public var inferenceLatency = RecentDurations(capacity: 1000)
 
     public init() {}
 
@@ -38,8 +40,36 @@ public struct NodeMetrics: Equatable, Sendable {
         if case .update = m { updateBytesSent += size }
     }
 
+    mutating func recordInference(latency: TimeSpan) { inferenceLatency.add(latency) }
+
     mutating func received(_ m: PeerMessage) {
         messagesReceived += 1
         bytesReceived += m.wireSize
+    }
+}
+
+/// The last `capacity` durations, for means and percentiles over recent requests.
+public struct RecentDurations: Equatable, Sendable {
+    public let capacity: Int
+    private var values: [TimeSpan] = []
+    private var next = 0
+
+    public init(capacity: Int) { self.capacity = capacity }
+
+    mutating func add(_ d: TimeSpan) {
+        if values.count < capacity { values.append(d) } else { values[next] = d }
+        next = (next + 1) % capacity
+    }
+
+    /// Zero when empty.
+    public var mean: TimeSpan {
+        values.isEmpty ? .zero : TimeSpan(nanos: values.reduce(Int64(0)) { $0 + $1.nanos } / Int64(values.count))
+    }
+
+    /// The nearest-rank quantile `q` (zero when empty).
+    public func quantile(_ q: Double) -> TimeSpan {
+        guard !values.isEmpty else { return .zero }
+        let sorted = values.sorted { $0.nanos < $1.nanos }
+        return sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))]
     }
 }

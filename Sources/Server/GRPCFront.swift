@@ -20,6 +20,9 @@ public struct GRPCFront: Service {
         get async { try? await server.listeningAddress?.ipv4?.port }
     }
 
+    /// Stops taking calls; `run` returns once those in flight are answered.
+    public func stop() { server.beginGracefulShutdown() }
+
     public func run() async throws {
         try await withGracefulShutdownHandler {
             try await server.serve()

@@ -39,7 +39,15 @@ public enum HTTPFront {
                                      query: request.uri.queryParameters.map { (String($0.key), String($0.value)) },
                                      authorization: request.headers[.authorization],
                                      body: Array(buffer: body))
-        return response(answer)
+        switch answer {
+        case .response(let r): return response(r)
+        case .events(let events):
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                            body: ResponseBody { writer in
+                                for await event in events { try await writer.write(ByteBuffer(string: event)) }
+                                try await writer.finish(nil)
+                            })
+        }
     }
 
     static func response(_ answer: APIResponse) -> Response {

@@ -1,6 +1,7 @@
 import Deterministic
 import Foundation
 import NeuroShardCore
+import Training
 import Wire
 
 /// The production shell's owner of the node core (DESIGN §1): this actor turns the world into
@@ -13,7 +14,9 @@ public actor NodeHost {
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
     private var effects: [Effect] = []
-    private var pending: [UInt64: CheckedContinuation<APIResponse, Never>] = [:]
+    private var pending: [UInt64: CheckedContinuation<Answer, Never>] = [:]
+    /// Streamed inference requests' events, by API request.
+    private var streams: [UInt64: AsyncStream<String>.Continuation] = [:]
     private var lastRequest: UInt64 = 0
     /// The last state the core asked to keep (written to disk by `persist`, when set).
     public private(set) var durable: DurableState?
@@ -57,9 +60,16 @@ public actor NodeHost {
         await links.close()
     }
 
+    /// How an HTTP call is answered: one response, or Server-Sent Events (streamed inference).
+    public enum Answer: Sendable {
+        case response(APIResponse)
+        /// Each element is one whole event (`data: …` and the blank line after it).
+        case events(AsyncStream<String>)
+    }
+
     /// One HTTP call, answered by the core.
     public func call(method: String, path: String, query: [(String, String)], authorization: String?,
-                     body: [UInt8]) async -> APIResponse {
+                     body: [UInt8]) async -> Answer {
         lastRequest += 1
         let request = APIRequest(id: lastRequest, method: method, path: path, query: query,
                                  authorization: authorization, body: body)
@@ -96,6 +106,13 @@ public actor NodeHost {
     /// The weights of `layers` this node holds, for a peer's GetCheckpoint.
     public func checkpoint(layers: Range<Int>) -> CheckpointMessage? { core.checkpoint(of: layers) }
 
+    /// What a peer's inference Forward from `layer` runs here: the held layers from it on (a
+    /// snapshot of their weights) and the model; nil when this node does not hold `layer`.
+    func inferenceStage(from layer: Int) -> (LayerParameters, any PipelineObjective)? {
+        guard let objective = core.objective as? any PipelineObjective, core.layers.contains(layer) else { return nil }
+        return (core.parameters.restricted(to: layer..<core.layers.upperBound), objective)
+    }
+
     private func handle(_ input: Input) {
         core.handle(input, now: now, rng: &rng, into: &effects)
         for effect in effects { apply(effect) }
@@ -104,7 +121,14 @@ public actor NodeHost {
     private func apply(_ effect: Effect) {
         switch effect {
         case .respond(let id, let response):
-            pending.removeValue(forKey: id)?.resume(returning: response)
+            if let events = streams.removeValue(forKey: id) {
+                events.yield(ServerSentEvent.final(response))
+                events.finish()
+            } else {
+                pending.removeValue(forKey: id)?.resume(returning: .response(response))
+            }
+        case .infer(let id, let order):
+            infer(id, order)
         case .setTimer(let kind, let after):
             Task {
                 try? await Task.sleep(for: .nanoseconds(max(0, after.nanos)))
@@ -127,6 +151,30 @@ public actor NodeHost {
         }
     }
 
+    /// Runs a generation off the actor; the core answers once it is reported finished.
+    private func infer(_ id: UInt64, _ order: InferenceOrder) {
+        guard let objective = core.objective as? any PipelineObjective else {
+            handle(.inferenceFinished(requestID: id, .failure(InferenceFailure("this node's model does not generate text"))))
+            return
+        }
+        var events: AsyncStream<String>.Continuation?
+        if order.stream {
+            let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+            streams[id] = continuation
+            events = continuation
+            pending.removeValue(forKey: id)?.resume(returning: .events(stream))
+        }
+        let run = InferenceRun(order: order, objective: objective, links: links, caller: { [me] in me.stamped() })
+        Task.detached { [events] in
+            let outcome = await run.run { index, piece in events?.yield(ServerSentEvent.token(index: index, text: piece)) }
+            await self.inferenceFinished(id, outcome)
+        }
+    }
+
+    private func inferenceFinished(_ id: UInt64, _ outcome: Result<InferenceResult, InferenceFailure>) {
+        handle(.inferenceFinished(requestID: id, outcome))
+    }
+
     private func computeFinished(_ id: UInt64, _ output: ComputeOutput) {
         handle(.computeFinished(jobID: id, output))
     }
@@ -138,5 +186,17 @@ extension Neuroshard_Caller {
         var c = self
         c.timestampMs = Int64(Date().timeIntervalSince1970 * 1000)
         return c
+    }
+}
+
+/// The events of a streamed inference (SSE): one per token, then the response body (or the
+/// error envelope) as the final event.
+enum ServerSentEvent {
+    static func token(index: Int, text: String) -> String {
+        "data: " + JSON.object([("index", .int(index)), ("text", .string(text))]).serialized + "\n\n"
+    }
+
+    static func final(_ response: APIResponse) -> String {
+        "event: \(response.status == 200 ? "done" : "error")\ndata: \(response.body.serialized)\n\n"
     }
 }

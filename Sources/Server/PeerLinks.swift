@@ -1,17 +1,19 @@
 import Foundation
 import GRPCCore
-import Synchronization
 import GRPCNIOTransportHTTP2
 import NeuroShardCore
+import Synchronization
 import Wire
 
-/// The outgoing side of the peer protocol: one lane per peer address, each with its own gRPC
-/// client, sending that peer's messages in the order the core emitted them. A call that finds
-/// the peer unreachable is retried with backoff; one that still fails is dropped, since the core
-/// already copes with lost messages (timeouts, failure detection, retries of its own).
+/// The outgoing side of the peer protocol: one gRPC client per peer address, and a lane that
+/// sends that peer the core's messages in the order the core emitted them. A call that finds the
+/// peer unreachable is retried with backoff; one that still fails is dropped, since the core
+/// copes with lost messages (timeouts, failure detection, retries of its own). Inference calls,
+/// which wait for their answer, use the same client outside the lane.
 final class PeerLinks: Sendable {
     /// What came back from a peer that the core must hear: the weights it asked for.
     typealias Reply = @Sendable (NodeID, CheckpointMessage) async -> Void
+    typealias Client = Neuroshard_NeuroShard.Client<HTTP2ClientTransport.Posix>
 
     struct Settings: Sendable {
         var attempts = 3
@@ -29,14 +31,16 @@ final class PeerLinks: Sendable {
         var reply: Reply
     }
 
-    private struct Lane {
+    private struct Link {
+        var grpc: GRPCClient<HTTP2ClientTransport.Posix>
+        var connections: Task<Void, Never>
         var queue: AsyncStream<Outgoing>.Continuation
-        var task: Task<Void, Never>
+        var lane: Task<Void, Never>
     }
 
-    /// The lanes by address; nil once closed. Taken synchronously, so messages enter their lane
+    /// The links by address; nil once closed. Taken synchronously, so messages enter their lane
     /// in the order the core emitted them.
-    private let lanes = Mutex<[String: Lane]?>([:])
+    private let links = Mutex<[String: Link]?>([:])
     private let caller: @Sendable () -> Neuroshard_Caller
     private let settings: Settings
     private let log: @Sendable (String) -> Void
@@ -50,73 +54,89 @@ final class PeerLinks: Sendable {
     }
 
     func send(_ message: PeerMessage, to address: String, reply: @escaping Reply) {
-        lanes.withLock { lanes in
-            guard lanes != nil else { return }
-            if lanes![address] == nil {
-                let (stream, queue) = AsyncStream.makeStream(of: Outgoing.self,
-                                                             bufferingPolicy: .bufferingNewest(settings.queueLimit))
-                let task = Task { [settings, caller, log] in
-                    await Self.run(address: address, stream, settings: settings, caller: caller, log: log)
-                }
-                lanes![address] = Lane(queue: queue, task: task)
-            }
-            lanes![address]!.queue.yield(Outgoing(message: message, reply: reply))
+        links.withLock { links in
+            guard links != nil, let link = link(address, in: &links!) else { return }
+            link.queue.yield(Outgoing(message: message, reply: reply))
         }
+    }
+
+    /// A client for `address`, for calls that wait for their answer; nil once closed or for an
+    /// address that is not host:port.
+    func client(_ address: String) -> Client? {
+        links.withLock { links in
+            guard links != nil, let link = link(address, in: &links!) else { return nil }
+            return Client(wrapping: link.grpc)
+        }
+    }
+
+    /// The link to `address`, made on first use.
+    private func link(_ address: String, in links: inout [String: Link]) -> Link? {
+        if let link = links[address] { return link }
+        let transport: HTTP2ClientTransport.Posix
+        do {
+            transport = try HTTP2ClientTransport.Posix(target: try PeerAddress(address).target, transportSecurity: .plaintext,
+                                                       serviceConfig: PeerAddress.serviceConfig)
+        } catch {
+            log("peer \(address): \(error)")
+            return nil
+        }
+        let grpc = GRPCClient(transport: transport)
+        let connections = Task { [log] in
+            do { try await grpc.runConnections() } catch { log("peer \(address): \(error)") }
+        }
+        let (stream, queue) = AsyncStream.makeStream(of: Outgoing.self, bufferingPolicy: .bufferingNewest(settings.queueLimit))
+        let lane = Task { [settings, caller, log] in
+            await Self.run(stream, to: Client(wrapping: grpc), address: address, settings: settings, caller: caller, log: log)
+        }
+        let link = Link(grpc: grpc, connections: connections, queue: queue, lane: lane)
+        links[address] = link
+        return link
     }
 
     /// Sends what is queued (for at most `grace`), then closes every connection.
     func close(grace: Duration = .seconds(3)) async {
-        let open = lanes.withLock { lanes in
-            defer { lanes = nil }
-            return Array((lanes ?? [:]).values)
+        let open = links.withLock { links in
+            defer { links = nil }
+            return Array((links ?? [:]).values)
         }
-        for lane in open { lane.queue.finish() }
-        let tasks = open.map(\.task)
+        for link in open { link.queue.finish() }
+        let lanes = open.map(\.lane)
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { for task in tasks { await task.value } }
+            group.addTask { for lane in lanes { await lane.value } }
             group.addTask {
                 try? await Task.sleep(for: grace)
-                for task in tasks { task.cancel() }
+                for lane in lanes { lane.cancel() }
             }
             await group.next()
             group.cancelAll()
         }
+        for link in open { link.grpc.beginGracefulShutdown() }
+        for link in open { await link.connections.value }
     }
 
-    private static func run(address: String, _ stream: AsyncStream<Outgoing>, settings: Settings,
+    private static func run(_ stream: AsyncStream<Outgoing>, to peer: Client, address: String, settings: Settings,
                             caller: @escaping @Sendable () -> Neuroshard_Caller, log: @escaping @Sendable (String) -> Void) async {
-        do {
-            let transport = try HTTP2ClientTransport.Posix(
-                target: try PeerAddress(address).target, transportSecurity: .plaintext,
-                serviceConfig: PeerAddress.serviceConfig)
-            try await withGRPCClient(transport: transport) { client in
-                let peer = Neuroshard_NeuroShard.Client(wrapping: client)
-                var unreachable = false
-                for await item in stream {
-                    let failure = await deliver(item, to: peer, settings: settings, caller: caller)
-                    // An unreachable peer is reported when it goes and when it comes back, not
-                    // for every message the core keeps sending it.
-                    switch failure {
-                    case nil where unreachable:
-                        unreachable = false
-                        log("peer \(address) reachable again")
-                    case nil: break
-                    case let error? where error.code == .unavailable || error.code == .deadlineExceeded:
-                        if !unreachable { log("peer \(address) unreachable: \(error.code) (\(item.message.kind))") }
-                        unreachable = true
-                    case let error?: log("\(item.message.kind) to \(address) refused: \(error.code): \(error.message)")
-                    }
-                }
+        var unreachable = false
+        for await item in stream {
+            let failure = await deliver(item, to: peer, settings: settings, caller: caller)
+            // An unreachable peer is reported when it goes and when it comes back, not for every
+            // message the core keeps sending it.
+            switch failure {
+            case nil where unreachable:
+                unreachable = false
+                log("peer \(address) reachable again")
+            case nil: break
+            case let error? where error.code == .unavailable || error.code == .deadlineExceeded:
+                if !unreachable { log("peer \(address) unreachable: \(error.code) (\(item.message.kind))") }
+                unreachable = true
+            case let error?: log("\(item.message.kind) to \(address) refused: \(error.code): \(error.message)")
             }
-        } catch {
-            log("peer \(address): \(error)")
-            for await _ in stream {} // keep draining, so the queue never blocks the node
         }
     }
 
     /// Sends one message, retrying while the peer is unavailable; the last error, or nil.
-    private static func deliver(_ item: Outgoing, to peer: Neuroshard_NeuroShard.Client<HTTP2ClientTransport.Posix>,
-                                settings: Settings, caller: @Sendable () -> Neuroshard_Caller) async -> RPCError? {
+    private static func deliver(_ item: Outgoing, to peer: Client, settings: Settings,
+                                caller: @Sendable () -> Neuroshard_Caller) async -> RPCError? {
         var options = CallOptions.defaults
         switch item.message {
         case .update, .checkpoint, .checkpointRequest: options.timeout = settings.bulkTimeout
@@ -137,8 +157,7 @@ final class PeerLinks: Sendable {
         return RPCError(code: .unavailable, message: "gave up")
     }
 
-    private static func call(_ call: PeerCall, _ peer: Neuroshard_NeuroShard.Client<HTTP2ClientTransport.Posix>,
-                             options: CallOptions, reply: Reply) async throws {
+    private static func call(_ call: PeerCall, _ peer: Client, options: CallOptions, reply: Reply) async throws {
         switch call {
         case .gossip(let r): _ = try await peer.gossip(r, options: options)
         case .exchange(let r): _ = try await peer.exchangeGradient(r, options: options)

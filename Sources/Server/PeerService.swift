@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import NeuroShardCore
+import Training
 import Wire
 
 /// The incoming side of the peer protocol: each call is checked (caller, age, shapes), turned
@@ -14,8 +15,35 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
 
     func forward(request: Neuroshard_ForwardRequest, context: ServerContext) async throws -> Neuroshard_ForwardResponse {
         let (host, from) = try await accept(request.caller)
+        if !request.sessionID.isEmpty { return try await infer(request, host: host) }
         let ack = try Self.ack(await host.deliver(try decode { try PeerMessage(training: request) }, from: from))
         return .with { $0.ack = ack }
+    }
+
+    /// An inference hop: this node's layers from `request.layer` on, run at once on the input;
+    /// the output (activations, or the next token's logits) goes back in the answer.
+    private func infer(_ request: Neuroshard_ForwardRequest, host: NodeHost) async throws -> Neuroshard_ForwardResponse {
+        guard let (params, objective) = await host.inferenceStage(from: Int(request.layer)) else {
+            throw RPCError(code: .notFound, message: "this node does not hold layer \(request.layer)")
+        }
+        let input: PipelineInput = request.layer == 0 ? .tokens(request.tokens)
+            : .activations(try decode { try request.activations.floats("activations") })
+        let output: InferenceOutput
+        do { output = try objective.infer(params, input: input) } catch {
+            throw RPCError(code: .invalidArgument, message: "\(error)")
+        }
+        return .with {
+            $0.ack = .with { $0.accepted = true }
+            $0.nextLayer = Int32(params.range.upperBound)
+            switch output {
+            case .activations(let a):
+                // positions × hidden: the input's shape, or the token count at layer 0
+                let positions = max(1, request.tokens.count)
+                $0.output = request.layer == 0 ? Neuroshard_Tensor(a, shape: [positions, a.count / positions])
+                    : Neuroshard_Tensor(a, shape: request.activations.shape.map(Int.init))
+            case .logits(let l): $0.output = Neuroshard_Tensor(l)
+            }
+        }
     }
 
     func backward(request: Neuroshard_BackwardRequest, context: ServerContext) async throws -> Neuroshard_Ack {

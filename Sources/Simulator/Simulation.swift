@@ -208,6 +208,9 @@ public final class Simulation {
                 send(message, from: i, toAddress: address)
             case .respond(_, let response):
                 stats.http[response.status, default: 0] += 1
+            case .infer:
+                // Generation runs in the production shell; scenarios load the API without it.
+                stats.http[APIErrorCode.unavailable.httpStatus, default: 0] += 1
             case .setTimer(let kind, let after):
                 queue.push(at: now + nodes[i].trueDelay(after), .timer(node: Int32(i), incarnation: nodes[i].incarnation, kind))
             case .startCompute(let job):

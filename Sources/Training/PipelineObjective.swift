@@ -7,6 +7,13 @@ public enum PipelineInput: Sendable, Equatable {
     case activations([Float])
 }
 
+/// What an inference stage passes on: activations (positions × hidden) for the next stage, or
+/// the scores of the next token from the stage that ends the model.
+public enum InferenceOutput: Sendable, Equatable {
+    case activations([Float])
+    case logits([Float])
+}
+
 /// One stage's share of a training step's backward pass.
 public struct StageGradients: Sendable {
     /// The minibatch loss (the stage holding the last layer only).
@@ -44,4 +51,9 @@ public protocol PipelineObjective: Objective {
     /// any other from the gradient of its output.
     func backward(_ params: LayerParameters, input: PipelineInput, outputGradient: [Float]?,
                   targets: [Int32]?) throws -> StageGradients
+    /// The most positions inference may show the model at once.
+    var contextLength: Int { get }
+    /// Inference on one sequence (1 … `contextLength` positions): `params.range` run on token
+    /// ids (from layer 0) or on the previous stage's activations; nothing is kept.
+    func infer(_ params: LayerParameters, input: PipelineInput) throws -> InferenceOutput
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// Three real node processes on loopback, talking gRPC: they find each other through one seed,
@@ -48,6 +51,12 @@ import Testing
         #expect((metrics?["gradients_accepted"] as? Int ?? 0) > 0, "\(metrics ?? [:])")
         #expect(await eventually(within: 30) { (await b.get("/api/v1/status")["training"] as? [String: Any])?["loss"] is Double })
 
+        // Inference while training: the validator's request runs the first half on a peer.
+        let answer = try await b.call("POST", "/api/v1/inference", body: Data(#"{"prompt": "ab", "max_tokens": 8}"#.utf8))
+        #expect(answer.status == 200, "\(answer.json)")
+        #expect(Self.generated(answer.json, atMost: 8))
+        #expect(Self.routeNodes(answer.json).last == b.id && Self.routeNodes(answer.json).count == 2)
+
         // A crash: the survivors notice, one of them takes over the lost half, and both keep serving.
         b.kill()
         let takenOver = await eventually(within: 40) {
@@ -68,5 +77,61 @@ import Testing
             #expect(status == 0)
             #expect(output.contains("node \(node.id) stopped"))
         }
+    }
+
+    /// Tokens were generated, up to the limit; fewer only if the model chose to end (eos).
+    static func generated(_ json: [String: Any], atMost limit: Int) -> Bool {
+        guard let n = json["tokens_generated"] as? Int, let reason = json["finish_reason"] as? String else { return false }
+        return reason == "length" ? n == limit : (reason == "eos" && (1...limit).contains(n))
+    }
+
+    static func routeNodes(_ json: [String: Any]) -> [String] {
+        (json["route"] as? [[String: Any]] ?? []).compactMap { $0["node_id"] as? String }
+    }
+
+    /// The model split three ways (0..<2, 2..<3, 3..<4): a request at any node is generated
+    /// through all three, answered whole or as Server-Sent Events.
+    @Test func inferenceRunsThroughAllThreeNodes() async throws {
+        let a = try NodeProcess(token: "token-a", ["--memory", "1.6", "--no-training"])
+        let b = try NodeProcess(token: "token-b", ["--memory", "0.8", "--no-training", "--seed-peers", a.grpc])
+        #expect(await eventually(within: 20) { await Self.layers(b) == [2] }, "\(b.log)")
+        let c = try NodeProcess(token: "token-c", ["--memory", "0.8", "--no-training", "--seed-peers", a.grpc])
+        #expect(await eventually(within: 20) { await Self.layers(c) == [3] }, "\(c.log)")
+        // Each node knows where every layer is before it plans a route.
+        #expect(await eventually(within: 20) {
+            for node in [a, b, c] where await node.get("/api/v1/status")["peer_count"] as? Int != 2 { return false }
+            return true
+        })
+
+        for node in [a, b, c] {
+            let r = try await node.call("POST", "/api/v1/inference", body: Data(#"{"prompt": "Hello", "max_tokens": 12, "temperature": 0.5}"#.utf8))
+            #expect(r.status == 200, "\(r.json)")
+            #expect(Self.generated(r.json, atMost: 12), "\(r.json)")
+            #expect(Set(Self.routeNodes(r.json)) == [a.id, b.id, c.id], "\(r.json)")
+            #expect((r.json["usage"] as? [String: Any])?["prompt_tokens"] as? Int == 6)
+        }
+
+        // Streamed: one event per token, then the body as the final event.
+        var request = URLRequest(url: a.base.appendingPathComponent("/api/v1/inference"))
+        request.httpMethod = "POST"
+        request.setValue("Bearer token-a", forHTTPHeaderField: "Authorization")
+        request.httpBody = Data(#"{"prompt": "Hi", "max_tokens": 5, "stream": true}"#.utf8)
+        let (data, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type") == "text/event-stream")
+        let events = String(decoding: data, as: UTF8.self).components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        let tokens = try JSONSerialization.jsonObject(with: Data(events.last!.components(separatedBy: "data: ").last!.utf8))
+        let count = try #require((tokens as? [String: Any])?["tokens_generated"] as? Int)
+        #expect(events.count == count + 1, "\(events)")
+        #expect(events.dropLast().allSatisfy { $0.hasPrefix("data: {\"index\":") }, "\(events)")
+        #expect(events.last?.hasPrefix("event: done\ndata: {\"id\":") == true, "\(events)")
+
+        // With the last layer's holder gone, the request is refused, and the others keep serving.
+        c.kill()
+        #expect(await eventually(within: 20) {
+            let r = try? await a.call("POST", "/api/v1/inference", body: Data(#"{"prompt": "x", "max_tokens": 2}"#.utf8))
+            return r?.status == 503 && errorCode(r?.json ?? [:]) == "UNAVAILABLE"
+        })
+        #expect(try await b.call("GET", "/api/v1/health", anonymous: true).status == 200)
+        for node in [a, b] { #expect(node.stop().status == 0) }
     }
 }

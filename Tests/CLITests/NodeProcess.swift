@@ -54,7 +54,7 @@ final class NodeProcess: @unchecked Sendable {
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
     func call(_ method: String, _ path: String, token: String? = nil, anonymous: Bool = false, body: Data? = nil) async throws
-        -> (status: Int, json: [String: Any], headers: [AnyHashable: Any]) {
+        -> (status: Int, json: [String: Any], headers: [AnyHashable: Any], body: Data) {
         var request = URLRequest(url: base.appendingPathComponent(path))
         request.httpMethod = method
         request.httpBody = body
@@ -62,7 +62,7 @@ final class NodeProcess: @unchecked Sendable {
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as! HTTPURLResponse
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        return (http.statusCode, json, http.allHeaderFields)
+        return (http.statusCode, json, http.allHeaderFields, data)
     }
 
     /// A GET's JSON body (empty when the call fails).

@@ -8,29 +8,38 @@ extension NodeCore {
         var path: String
         /// nil: neither authenticated nor rate limited (health).
         var rateClass: RateClass?
-        var handler: @Sendable (inout NodeCore, APIRequest, Timestamp) throws(APIError) -> JSON
+        /// It costs NEURO: a read-only key may not call it.
+        var spends = false
+        /// The body, or nil when the answer comes later (an `infer` effect was emitted).
+        var handler: @Sendable (inout NodeCore, APIRequest, Timestamp, inout DeterministicRNG) throws(APIError) -> JSON?
     }
 
     static let routes: [Route] = [
-        Route(method: "GET", path: "/api/v1/health", rateClass: nil) { core, _, now in core.healthBody(now: now) },
-        Route(method: "GET", path: "/api/v1/status", rateClass: .status) { core, _, now in core.statusBody(now: now) },
-        Route(method: "GET", path: "/api/v1/metrics", rateClass: .status) { core, _, now in core.metricsBody(now: now) },
-        Route(method: "GET", path: "/api/v1/peers", rateClass: .status) { core, _, now in core.peersBody(now: now) },
-        Route(method: "GET", path: "/api/v1/layers", rateClass: .status) { core, _, _ in core.layersBody() },
+        Route(method: "GET", path: "/api/v1/health", rateClass: nil) { core, _, now, _ in core.healthBody(now: now) },
+        Route(method: "GET", path: "/api/v1/status", rateClass: .status) { core, _, now, _ in core.statusBody(now: now) },
+        Route(method: "GET", path: "/api/v1/metrics", rateClass: .status) { core, _, now, _ in core.metricsBody(now: now) },
+        Route(method: "GET", path: "/api/v1/peers", rateClass: .status) { core, _, now, _ in core.peersBody(now: now) },
+        Route(method: "GET", path: "/api/v1/layers", rateClass: .status) { core, _, _, _ in core.layersBody() },
+        Route(method: "POST", path: "/api/v1/inference", rateClass: .inference, spends: true) { (core, request, now, rng) throws(APIError) in
+            try core.startInference(request, now: now, rng: &rng)
+            return nil
+        },
     ]
 
-    mutating func respond(to request: APIRequest, now: Timestamp) -> APIResponse {
+    /// Every endpoint, as "METHOD /path" (the OpenAPI document must name exactly these).
+    public static var endpoints: [String] { routes.map { "\($0.method) \($0.path)" } }
+
+    /// The answer to `request`, or nil when it comes later (inference).
+    mutating func respond(to request: APIRequest, now: Timestamp, rng: inout DeterministicRNG) -> APIResponse? {
         metrics.apiRequests += 1
-        let response: APIResponse
         do {
-            response = try route(request, now: now)
+            return try route(request, now: now, rng: &rng)
         } catch {
-            response = error.response
+            return error.response
         }
-        return response
     }
 
-    private mutating func route(_ request: APIRequest, now: Timestamp) throws(APIError) -> APIResponse {
+    private mutating func route(_ request: APIRequest, now: Timestamp, rng: inout DeterministicRNG) throws(APIError) -> APIResponse? {
         let path = request.path.count > 1 && request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
         let matching = Self.routes.filter { $0.path == path }
         guard !matching.isEmpty else { throw APIError(.notFound, "No endpoint at \(path)", details: [("path", .string(path))]) }
@@ -47,7 +56,11 @@ extension NodeCore {
             let key: String
             switch principal {
             case .owner: key = "owner"
-            case .readOnly(let i): key = "key\(i)"
+            case .readOnly(let i):
+                key = "key\(i)"
+                guard !route.spends else {
+                    throw APIError(.forbidden, "A read-only API key cannot spend NEURO (\(request.method) \(path) costs it)")
+                }
             }
             if case .limited(let retryAfter) = limiter.check(principal: key, rateClass: rateClass, now: now) {
                 let seconds = max(1, Int((retryAfter.seconds).rounded(.up)))
@@ -58,7 +71,7 @@ extension NodeCore {
                                headers: [.init(name: "Retry-After", value: String(seconds))])
             }
         }
-        return .ok(try route.handler(&self, request, now))
+        return try route.handler(&self, request, now, &rng).map(APIResponse.ok)
     }
 
     // MARK: - Bodies
@@ -110,8 +123,8 @@ extension NodeCore {
             "inference": [
                 "requests_total": .int(metrics.inferenceRequests),
                 "requests_per_minute": .double(Double(metrics.inferenceRequests) / (hours * 60)),
-                "avg_latency_ms": .double(0),
-                "p99_latency_ms": .double(0),
+                "avg_latency_ms": .double(metrics.inferenceLatency.mean.milliseconds),
+                "p99_latency_ms": .double(metrics.inferenceLatency.quantile(0.99).milliseconds),
                 "tokens_generated": .int(metrics.tokensGenerated),
             ],
             "training": [

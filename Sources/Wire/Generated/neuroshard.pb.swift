@@ -157,6 +157,9 @@ public nonisolated struct Neuroshard_ForwardRequest: Sendable {
   /// next-token targets, for the stage that computes the loss
   public var labels: [Int32] = []
 
+  /// inference at layer 0: the context's token ids
+  public var tokens: [Int32] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -811,7 +814,7 @@ nonisolated extension Neuroshard_StepId: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Neuroshard_ForwardRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ForwardRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}caller\0\u{1}step\0\u{3}session_id\0\u{3}request_id\0\u{1}layer\0\u{1}activations\0\u{1}labels\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}caller\0\u{1}step\0\u{3}session_id\0\u{3}request_id\0\u{1}layer\0\u{1}activations\0\u{1}labels\0\u{1}tokens\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -826,6 +829,7 @@ nonisolated extension Neuroshard_ForwardRequest: SwiftProtobuf.Message, SwiftPro
       case 5: try { try decoder.decodeSingularInt32Field(value: &self.layer) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._activations) }()
       case 7: try { try decoder.decodeRepeatedInt32Field(value: &self.labels) }()
+      case 8: try { try decoder.decodeRepeatedInt32Field(value: &self.tokens) }()
       default: break
       }
     }
@@ -857,6 +861,9 @@ nonisolated extension Neuroshard_ForwardRequest: SwiftProtobuf.Message, SwiftPro
     if !self.labels.isEmpty {
       try visitor.visitPackedInt32Field(value: self.labels, fieldNumber: 7)
     }
+    if !self.tokens.isEmpty {
+      try visitor.visitPackedInt32Field(value: self.tokens, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -868,6 +875,7 @@ nonisolated extension Neuroshard_ForwardRequest: SwiftProtobuf.Message, SwiftPro
     if lhs.layer != rhs.layer {return false}
     if lhs._activations != rhs._activations {return false}
     if lhs.labels != rhs.labels {return false}
+    if lhs.tokens != rhs.tokens {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""A client that is not ours talks to a real node.
+
+Generates gRPC stubs from Protos/neuroshard.proto with grpcio-tools at run time, starts
+`neuroshard` on free ports, then calls every gRPC method and every HTTP endpoint, with their
+error cases. Usage: client_test.py PATH_TO_NEUROSHARD (CLITests/PythonClientTests runs it).
+"""
+import hashlib
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import grpc
+import requests
+from grpc_tools import protoc
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = None
+OWNER, READER, LIMITED = "python-owner-token", "python-reader", "python-limits"
+
+
+def generate_stubs():
+    out = tempfile.mkdtemp(prefix="neuroshard-stubs-")
+    include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
+    status = protoc.main(["protoc", f"-I{ROOT}/Protos", f"-I{include}", f"--python_out={out}",
+                          f"--grpc_python_out={out}", "neuroshard.proto"])
+    assert status == 0, "protoc failed on Protos/neuroshard.proto"
+    sys.path.insert(0, out)
+
+
+class Node:
+    """`neuroshard --token … --port 0`, its log in a file, ready once it prints its addresses."""
+
+    def __init__(self, *extra):
+        self.log = tempfile.NamedTemporaryFile(prefix="neuroshard-python-", suffix=".log", delete=False)
+        self.process = subprocess.Popen([BINARY, "--token", OWNER, "--port", "0", *extra],
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while True:
+            with open(self.log.name) as f:
+                match = re.search(r"^node (\w+) role \S+ layers \S+ http (\S+) grpc (\S+)$", f.read(), re.M)
+            if match:
+                self.id, self.http, self.grpc = match.groups()
+                return
+            assert self.process.poll() is None and time.time() < deadline, open(self.log.name).read()
+            time.sleep(0.05)
+
+    def stop(self):
+        self.process.terminate()
+        return self.process.wait(timeout=30)
+
+
+def floats(data):
+    return list(struct.unpack(f"<{len(data) // 4}f", data))
+
+
+def tensor(pb, values, shape=None):
+    return pb.Tensor(data=struct.pack(f"<{len(values)}f", *values), shape=shape or [len(values)])
+
+
+class ClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        generate_stubs()
+        import neuroshard_pb2
+        import neuroshard_pb2_grpc
+        cls.pb = neuroshard_pb2
+        cls.node = Node("--no-training", "--api-key", READER, "--api-key", LIMITED)
+        cls.channel = grpc.insecure_channel(cls.node.grpc)
+        cls.stub = neuroshard_pb2_grpc.NeuroShardStub(cls.channel)
+        cls.me = os.urandom(16).hex()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.channel.close()
+        assert cls.node.stop() == 0
+
+    def caller(self, **override):
+        fields = dict(node_id=self.me, address="127.0.0.1:1", timestamp_ms=int(time.time() * 1000))
+        fields.update(override)
+        return self.pb.Caller(**fields)
+
+    def assertStatus(self, code, call, *args, contains=""):
+        with self.assertRaises(grpc.RpcError) as raised:
+            call(*args, timeout=10)
+        self.assertEqual(raised.exception.code(), code, raised.exception.details())
+        self.assertIn(contains, raised.exception.details())
+
+    def get(self, path, token=OWNER, **kw):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.get(self.node.http + path, headers=headers, timeout=10, **kw)
+
+    def post(self, path, token=OWNER, **kw):
+        return requests.post(self.node.http + path, headers={"Authorization": f"Bearer {token}"}, timeout=30, **kw)
+
+    def checkpoint(self, start=0, end=4):
+        return list(self.stub.GetCheckpoint(self.pb.GetCheckpointRequest(caller=self.caller(), layer_start=start,
+                                                                         layer_end=end), timeout=10))
+
+    # gRPC
+
+    def test_ping(self):
+        pong = self.stub.Ping(self.pb.PingRequest(), timeout=10)
+        status = self.get("/api/v1/status").json()
+        self.assertEqual(pong.node_id, status["node_id"])
+        self.assertEqual(pong.role, status["role"])
+        self.assertEqual(list(range(pong.layer_start, pong.layer_end)), status["layers"])
+        self.assertEqual(pong.version, status["version"])
+
+    def test_get_checkpoint(self):
+        chunks = self.checkpoint()
+        header = chunks[0].header
+        data = b"".join(c.data for c in chunks)
+        self.assertEqual(header.sender.node_id, self.node.id)
+        self.assertEqual(len(header.layer_sizes), 4)
+        self.assertEqual(header.total_bytes, len(data))
+        self.assertEqual(len(data), 4 * sum(header.layer_sizes) * (2 if header.has_velocity else 1))
+        self.assertEqual(header.sha256, hashlib.sha256(data).digest())
+        self.assertTrue(all(not c.HasField("header") for c in chunks[1:]))
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, lambda **kw: self.checkpoint(7, 9))
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, lambda **kw: self.checkpoint(3, 1))
+        stale = self.pb.GetCheckpointRequest(caller=self.caller(timestamp_ms=1), layer_start=0, layer_end=1)
+        self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, lambda **kw: list(self.stub.GetCheckpoint(stale, **kw)))
+        anonymous = self.pb.GetCheckpointRequest(layer_start=0, layer_end=1)
+        self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, lambda **kw: list(self.stub.GetCheckpoint(anonymous, **kw)))
+
+    def test_put_checkpoint(self):
+        chunks = self.checkpoint(0, 1)
+        chunks[0].header.sender.CopyFrom(self.caller())
+        # Well-formed, but this node asked nobody for weights.
+        self.assertStatus(grpc.StatusCode.FAILED_PRECONDITION, self.stub.PutCheckpoint, iter(chunks), contains="did not ask")
+        truncated = [self.pb.CheckpointChunk(header=chunks[0].header, data=chunks[0].data[:-4])] + chunks[1:]
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.PutCheckpoint, iter(truncated), contains="truncated")
+        flipped = bytearray(chunks[0].data)
+        flipped[0] ^= 1
+        damaged = [self.pb.CheckpointChunk(header=chunks[0].header, data=bytes(flipped))] + chunks[1:]
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.PutCheckpoint, iter(damaged), contains="sha256")
+        headless = [self.pb.CheckpointChunk(data=b"\x00" * 8)]
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.PutCheckpoint, iter(headless), contains="header")
+
+    def test_forward_inference(self):
+        request = self.pb.ForwardRequest(caller=self.caller(), session_id="py-1", layer=0, tokens=[1, 72, 105])
+        answer = self.stub.Forward(request, timeout=10)
+        logits = floats(answer.output.data)
+        self.assertEqual(answer.next_layer, 4)
+        self.assertEqual(len(logits), answer.output.shape[0])
+        self.assertTrue(all(abs(x) < 1e6 for x in logits))
+        garbage = self.pb.ForwardRequest(caller=self.caller(), session_id="py-2", layer=1,
+                                         activations=self.pb.Tensor(data=b"\x01\x02\x03", shape=[1]))
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.Forward, garbage, contains="float32")
+        shape = self.pb.ForwardRequest(caller=self.caller(), session_id="py-3", layer=1, activations=tensor(self.pb, [0.5] * 6, [4]))
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.Forward, shape, contains="shape")
+        positions = self.pb.ForwardRequest(caller=self.caller(), session_id="py-4", layer=1, activations=tensor(self.pb, [0.5] * 7))
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.Forward, positions)
+        token = self.pb.ForwardRequest(caller=self.caller(), session_id="py-5", layer=0, tokens=[1, 99999])
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.Forward, token)
+
+    def test_forward_and_backward_training_refuse_bad_shapes(self):
+        step = self.pb.StepId(driver=self.me, number=1)
+        forward = self.pb.ForwardRequest(caller=self.caller(), step=step, layer=1, activations=tensor(self.pb, [0.1] * 10))
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.Forward, forward, contains="activations")
+        nan = self.pb.ForwardRequest(caller=self.caller(), step=step, layer=1, activations=tensor(self.pb, [float("nan")] * 3))
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.Forward, nan)
+        backward = self.pb.BackwardRequest(caller=self.caller(), step=step, gradient=tensor(self.pb, [0.1] * 10))
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.Backward, backward, contains="gradient")
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.Backward, self.pb.BackwardRequest(caller=self.caller()))
+
+    def test_exchange_gradient(self):
+        sizes = self.checkpoint(0, 1)[0].header.layer_sizes
+        zeros = self.pb.LayerTensors(first_layer=0, layers=[tensor(self.pb, [0.0] * sizes[0])])
+        ack = self.stub.ExchangeGradient(self.pb.ExchangeGradientRequest(caller=self.caller(), round=0, deltas=zeros), timeout=10)
+        self.assertTrue(ack.accepted, ack.reason)
+        poisoned = self.pb.LayerTensors(first_layer=0, layers=[tensor(self.pb, [float("nan")] * sizes[0])])
+        other = self.caller(node_id=os.urandom(16).hex())
+        ack = self.stub.ExchangeGradient(self.pb.ExchangeGradientRequest(caller=other, round=0, deltas=poisoned), timeout=10)
+        self.assertFalse(ack.accepted)
+        self.assertIn("finite", ack.reason)
+        garbage = self.pb.CompressedLayers(first_layer=0, layers=[b"\x07\x07"])
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.ExchangeGradient,
+                          self.pb.ExchangeGradientRequest(caller=self.caller(), round=0, compressed=garbage))
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.ExchangeGradient,
+                          self.pb.ExchangeGradientRequest(caller=self.caller(), round=0))
+
+    def test_gossip(self):
+        me = self.pb.PeerInfo(node_id=self.me, address="127.0.0.1:1", layer_start=0, layer_end=0, capacity=1)
+        ack = self.stub.Gossip(self.pb.GossipRequest(caller=self.caller(), join=me), timeout=10)
+        self.assertTrue(ack.accepted)
+        impostor = self.pb.PeerInfo(node_id=os.urandom(16).hex(), address="127.0.0.1:2")
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.Gossip,
+                          self.pb.GossipRequest(caller=self.caller(), join=impostor), contains="speaks for")
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.stub.Gossip, self.pb.GossipRequest(caller=self.caller()))
+        self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, self.stub.Gossip,
+                          self.pb.GossipRequest(caller=self.caller(node_id="nope"), leave=self.pb.Leave()))
+
+    # HTTP
+
+    def test_http_endpoints(self):
+        self.assertEqual(requests.get(self.node.http + "/api/v1/health", timeout=10).json()["checks"]["node"], True)
+        status = self.get("/api/v1/status").json()
+        self.assertEqual(status["node_id"], self.node.id)
+        self.assertEqual(status["layers"], [0, 1, 2, 3])
+        self.assertIn("inference", self.get("/api/v1/metrics", token=READER).json())
+        self.assertIn("peers", self.get("/api/v1/peers").json())
+        self.assertEqual(self.get("/api/v1/layers").json()["total_layers"], 4)
+        answer = self.post("/api/v1/inference", json={"prompt": "Hello", "max_tokens": 5})
+        self.assertEqual(answer.status_code, 200, answer.text)
+        body = answer.json()
+        # 5 tokens, fewer only if the (untrained) model chose to end
+        self.assertTrue(body["tokens_generated"] == 5 or body["finish_reason"] == "eos", body)
+        self.assertEqual(body["usage"]["prompt_tokens"], 6)
+        self.assertEqual(body["cost"]["currency"], "NEURO")
+        stream = self.post("/api/v1/inference", json={"prompt": "Hi", "max_tokens": 4, "stream": True}, stream=True)
+        self.assertEqual(stream.headers["Content-Type"], "text/event-stream")
+        events = [e for e in stream.text.split("\n\n") if e]
+        self.assertTrue(events[-1].startswith("event: done\ndata: {"))
+        final = json.loads(events[-1].split("data: ", 1)[1])
+        self.assertEqual(len(events), final["tokens_generated"] + 1)
+
+    def test_http_errors(self):
+        def code(response, status):
+            self.assertEqual(response.status_code, status, response.text)
+            self.assertEqual(set(response.json()), {"error"})
+            return response.json()["error"]["code"]
+        self.assertEqual(code(self.get("/api/v1/status", token=None), 401), "UNAUTHORIZED")
+        self.assertEqual(code(self.get("/api/v1/status", token="wrong"), 401), "UNAUTHORIZED")
+        self.assertEqual(code(self.post("/api/v1/inference", token=READER, json={"prompt": "x"}), 403), "FORBIDDEN")
+        self.assertEqual(code(self.get("/api/v1/nowhere"), 404), "NOT_FOUND")
+        self.assertEqual(code(requests.delete(self.node.http + "/api/v1/status", timeout=10), 405), "METHOD_NOT_ALLOWED")
+        self.assertEqual(code(self.post("/api/v1/inference", data="{not json"), 400), "INVALID_REQUEST")
+        self.assertEqual(code(self.post("/api/v1/inference", json={"prompt": ["x"]}), 400), "INVALID_REQUEST")
+        self.assertEqual(code(self.post("/api/v1/inference", json={"prompt": "x", "temperature": -1}), 400), "INVALID_REQUEST")
+        self.assertEqual(code(self.post("/api/v1/inference", data=b"x" * (2 << 20)), 400), "INVALID_REQUEST")
+        self.assertEqual(self.get("/api/v1/health", token=None).status_code, 200)
+
+    def test_rate_limit(self):
+        for i in range(100):
+            self.assertEqual(self.get("/api/v1/layers", token=LIMITED).status_code, 200, f"call {i + 1}")
+        limited = self.get("/api/v1/status", token=LIMITED)
+        self.assertEqual(limited.status_code, 429)
+        self.assertEqual(limited.json()["error"]["code"], "RATE_LIMITED")
+        self.assertGreaterEqual(int(limited.headers["Retry-After"]), 1)
+        self.assertEqual(limited.json()["error"]["details"]["retry_after"], int(limited.headers["Retry-After"]))
+
+
+if __name__ == "__main__":
+    BINARY = sys.argv.pop(1)
+    unittest.main(verbosity=2)
