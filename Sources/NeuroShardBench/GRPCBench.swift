@@ -36,11 +36,7 @@ struct GRPCBench: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await server.run() }
             guard let port = await server.port else { throw ValidationError("the gRPC server did not bind") }
-            let transport = try HTTP2ClientTransport.Posix(
-                target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext,
-                serviceConfig: ServiceConfig(methodConfig: [MethodConfig(names: [MethodConfig.Name(service: "")],
-                                                                         maxRequestMessageBytes: 64 << 20, maxResponseMessageBytes: 64 << 20)]))
-            try await withGRPCClient(transport: transport) { client in
+            try await withGRPCClient(transport: try PeerAddress.transport(to: "127.0.0.1:\(port)")) { client in
                 let peer = Neuroshard_NeuroShard.Client(wrapping: client)
                 let floats = [Float](repeating: 0.25, count: objective.activationCount)
                 let targets = [Int32](repeating: 5, count: objective.batch * spec.sequence)

@@ -11,7 +11,11 @@ public struct GRPCFront: Service {
     public init(slot: HostSlot, host: String, port: Int) {
         server = GRPCServer(
             transport: .http2NIOPosix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext,
-                                      config: .defaults { $0.rpc.maxRequestPayloadSize = PeerAddress.maxMessageBytes }),
+                                      config: .defaults {
+                                          $0.rpc.maxRequestPayloadSize = PeerAddress.maxMessageBytes
+                                          $0.http2.maxFrameSize = PeerAddress.maxFrameBytes
+                                          $0.http2.targetWindowSize = PeerAddress.windowBytes
+                                      }),
             services: [PeerService(slot: slot)])
     }
 
