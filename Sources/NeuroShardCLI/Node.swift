@@ -48,6 +48,9 @@ struct Node: AsyncParsableCommand {
     @Option(help: "A read-only API key (repeat for more).")
     var apiKey: [String] = []
 
+    @Option(help: "A token /metrics (Prometheus) requires; open without one.")
+    var metricsToken: String?
+
     @Option(help: "BLAS threads for the model's math.")
     var cpuThreads = 1
 
@@ -106,6 +109,7 @@ struct Node: AsyncParsableCommand {
         var config = NodeConfig(id: id, address: address, token: token, apiKeys: apiKey, seedPeers: peers,
                                 trainingEnabled: !noTraining, dataShard: id.low, diloco: diloco)
         if let memory { config.memoryMB = memory }
+        config.metricsToken = metricsToken
         return NodeHost(core: NodeCore(config: config, objective: objective, restoring: restored),
                         seed: UInt64.random(in: .min ... .max), persist: { state in
                             guard let store else { return true }

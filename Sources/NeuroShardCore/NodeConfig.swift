@@ -10,6 +10,8 @@ public struct NodeConfig: Sendable {
     public var token: String
     /// Read-only API keys.
     public var apiKeys: [String]
+    /// When set, `/metrics` (Prometheus) needs it as a bearer token; open otherwise.
+    public var metricsToken: String?
     public var seedPeers: [String]
     public var memoryMB: Double
     public var trainingEnabled: Bool

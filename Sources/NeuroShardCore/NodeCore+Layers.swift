@@ -80,9 +80,17 @@ extension NodeCore {
         send(.checkpoint(checkpoint), to: address)
     }
 
-    /// The θ₀ and outer momentum of the held layers among `wanted` (nil: none held). The
-    /// production shell answers GetCheckpoint with it, a call that waits for its answer.
-    public func checkpoint(of wanted: Range<Int>) -> CheckpointMessage? {
+    /// The production shell's GetCheckpoint, a call answered in place: counted as the request
+    /// received and the `checkpoint` message sent that the simulator's nodes exchange.
+    public mutating func serveCheckpoint(_ wanted: Range<Int>) -> CheckpointMessage? {
+        metrics.received(.checkpointRequest(layers: wanted))
+        guard let checkpoint = checkpoint(of: wanted) else { return nil }
+        metrics.sent(.checkpoint(checkpoint))
+        return checkpoint
+    }
+
+    /// The θ₀ and outer momentum of the held layers among `wanted` (nil: none held).
+    func checkpoint(of wanted: Range<Int>) -> CheckpointMessage? {
         let overlap = wanted.clamped(to: layers)
         guard !overlap.isEmpty else { return nil }
         let params = LayerParameters(range: overlap, layers: overlap.map { theta0[$0] })

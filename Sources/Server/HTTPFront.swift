@@ -55,7 +55,8 @@ public enum HTTPFront {
         for header in answer.headers {
             if let name = HTTPField.Name(header.name) { headers[name] = header.value }
         }
+        if let text = answer.text { headers[.contentType] = text.contentType }
         return Response(status: HTTPResponse.Status(code: answer.status), headers: headers,
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body.serialized)))
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: answer.text?.content ?? answer.body.serialized)))
     }
 }

@@ -104,7 +104,7 @@ public actor NodeHost {
     }
 
     /// The weights of `layers` this node holds, for a peer's GetCheckpoint.
-    public func checkpoint(layers: Range<Int>) -> CheckpointMessage? { core.checkpoint(of: layers) }
+    public func checkpoint(layers: Range<Int>) -> CheckpointMessage? { core.serveCheckpoint(layers) }
 
     /// What a peer's inference Forward from `layer` runs here: the held layers from it on (a
     /// snapshot of their weights) and the model; nil when this node does not hold `layer`.

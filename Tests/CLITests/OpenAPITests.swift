@@ -95,6 +95,9 @@ import Yams
             #expect(try await check(a, "GET", path, token: "wrong") == 401)
         }
         #expect(try await check(a, "GET", "/api/v1/health", anonymous: true) == 200)
+        let scrape = try await a.call("GET", "/metrics", anonymous: true)
+        #expect(scrape.status == 200 && Self.schema("GET", "/metrics", status: 200, contentType: "text/plain") != nil)
+        #expect(String(decoding: scrape.body, as: UTF8.self).contains("\nneuroshard_inference_requests_total "))
         #expect(try await check(a, "POST", "/api/v1/inference", body: #"{"prompt": "Hi", "max_tokens": 4}"#) == 200)
         #expect(try await check(a, "POST", "/api/v1/inference", body: #"{"prompt": 4}"#) == 400)
         #expect(try await check(a, "POST", "/api/v1/inference", body: "{not json") == 400)

@@ -20,6 +20,14 @@ public struct APIResponse: Sendable, Equatable {
     public var status: Int
     public var headers: [Header]
     public var body: JSON
+    /// A body that is not JSON (the Prometheus text of `/metrics`), served instead of `body`
+    /// with its own content type.
+    public var text: (contentType: String, content: String)?
+
+    public static func == (a: APIResponse, b: APIResponse) -> Bool {
+        a.status == b.status && a.headers == b.headers && a.body == b.body
+            && a.text?.contentType == b.text?.contentType && a.text?.content == b.text?.content
+    }
 
     public struct Header: Sendable, Equatable {
         public var name: String

@@ -18,19 +18,28 @@ public struct Authenticator: Sendable {
     }
 
     public func authenticate(authorization: String?) -> Principal? {
-        guard let header = authorization else { return nil }
-        // The scheme name is case-insensitive (RFC 9110 §11.1).
-        let scheme = "bearer "
-        guard header.utf8.count > scheme.utf8.count,
-              String(decoding: header.utf8.prefix(scheme.utf8.count), as: UTF8.self).lowercased() == scheme else { return nil }
-        let presented = Array(header.utf8.dropFirst(scheme.utf8.count))
-        guard !presented.isEmpty else { return nil }
+        guard let presented = Self.bearer(authorization) else { return nil }
         var found: Principal? = nil
         if Self.constantTimeEquals(presented, owner) { found = .owner }
         for (i, key) in apiKeys.enumerated() where Self.constantTimeEquals(presented, key) && found == nil {
             found = .readOnly(keyIndex: i)
         }
         return found
+    }
+
+    /// Whether `authorization` presents exactly `token`.
+    static func matches(_ authorization: String?, token: String) -> Bool {
+        guard let presented = bearer(authorization) else { return false }
+        return constantTimeEquals(presented, Array(token.utf8))
+    }
+
+    /// The token of a `Bearer` header (the scheme name is case-insensitive, RFC 9110 §11.1).
+    private static func bearer(_ authorization: String?) -> [UInt8]? {
+        guard let header = authorization else { return nil }
+        let scheme = "bearer "
+        guard header.utf8.count > scheme.utf8.count,
+              String(decoding: header.utf8.prefix(scheme.utf8.count), as: UTF8.self).lowercased() == scheme else { return nil }
+        return Array(header.utf8.dropFirst(scheme.utf8.count))
     }
 
     static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {

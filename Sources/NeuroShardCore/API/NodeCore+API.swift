@@ -10,16 +10,25 @@ extension NodeCore {
         var rateClass: RateClass?
         /// It costs NEURO: a read-only key may not call it.
         var spends = false
-        /// The body, or nil when the answer comes later (an `infer` effect was emitted).
-        var handler: @Sendable (inout NodeCore, APIRequest, Timestamp, inout DeterministicRNG) throws(APIError) -> JSON?
+        /// The answer, or nil when it comes later (an `infer` effect was emitted).
+        var handler: @Sendable (inout NodeCore, APIRequest, Timestamp, inout DeterministicRNG) throws(APIError) -> APIResponse?
     }
 
     static let routes: [Route] = [
-        Route(method: "GET", path: "/api/v1/health", rateClass: nil) { core, _, now, _ in core.healthBody(now: now) },
-        Route(method: "GET", path: "/api/v1/status", rateClass: .status) { core, _, now, _ in core.statusBody(now: now) },
-        Route(method: "GET", path: "/api/v1/metrics", rateClass: .status) { core, _, now, _ in core.metricsBody(now: now) },
-        Route(method: "GET", path: "/api/v1/peers", rateClass: .status) { core, _, now, _ in core.peersBody(now: now) },
-        Route(method: "GET", path: "/api/v1/layers", rateClass: .status) { core, _, _, _ in core.layersBody() },
+        Route(method: "GET", path: "/api/v1/health", rateClass: nil) { core, _, now, _ in .ok(core.healthBody(now: now)) },
+        Route(method: "GET", path: "/api/v1/status", rateClass: .status) { core, _, now, _ in .ok(core.statusBody(now: now)) },
+        Route(method: "GET", path: "/api/v1/metrics", rateClass: .status) { core, _, now, _ in .ok(core.metricsBody(now: now)) },
+        Route(method: "GET", path: "/api/v1/peers", rateClass: .status) { core, _, now, _ in .ok(core.peersBody(now: now)) },
+        Route(method: "GET", path: "/api/v1/layers", rateClass: .status) { core, _, _, _ in .ok(core.layersBody()) },
+        // For scrapers: open unless the node was given a metrics token.
+        Route(method: "GET", path: "/metrics", rateClass: nil) { (core, request, now, _) throws(APIError) in
+            if let token = core.config.metricsToken, !Authenticator.matches(request.authorization, token: token) {
+                throw APIError(.unauthorized, "This node's /metrics needs Authorization: Bearer <metrics token>")
+            }
+            var response = APIResponse.ok(.null)
+            response.text = ("text/plain; version=0.0.4", core.prometheusText(now: now))
+            return response
+        },
         Route(method: "POST", path: "/api/v1/inference", rateClass: .inference, spends: true) { (core, request, now, rng) throws(APIError) in
             try core.startInference(request, now: now, rng: &rng)
             return nil
@@ -71,7 +80,7 @@ extension NodeCore {
                                headers: [.init(name: "Retry-After", value: String(seconds))])
             }
         }
-        return try route.handler(&self, request, now, &rng).map(APIResponse.ok)
+        return try route.handler(&self, request, now, &rng)
     }
 
     // MARK: - Bodies
@@ -144,6 +153,25 @@ extension NodeCore {
             ],
             "rewards": ["earned_today": .double(0), "earned_total": .double(0), "pending": .double(0)],
         ]
+    }
+
+    /// The metrics in Prometheus's text format: `neuroshard_<section>_<figure>`, counters for the
+    /// `_total`-style running counts, gauges for the rest.
+    func prometheusText(now: Timestamp) -> String {
+        let counters: Set<String> = ["requests_total", "tokens_generated", "steps_total", "gradients_submitted",
+                                     "gradients_accepted", "gradients_rejected", "outer_rounds", "bytes_sent",
+                                     "bytes_received", "rpc_calls", "earned_total"]
+        var out = ""
+        guard case .object(let sections) = metricsBody(now: now) else { return out }
+        for (section, figures) in sections {
+            guard case .object(let members) = figures else { continue }
+            for (name, value) in members where value.doubleValue != nil {
+                let metric = "neuroshard_\(section)_\(name)"
+                out += "# TYPE \(metric) \(counters.contains(name) ? "counter" : "gauge")\n"
+                out += "\(metric) \(value.serialized)\n"
+            }
+        }
+        return out
     }
 
     func peersBody(now: Timestamp) -> JSON {
