@@ -30,7 +30,7 @@ struct GRPCBench: AsyncParsableCommand {
         let config = NodeConfig(id: NodeID(high: 1, low: 2), address: "127.0.0.1:0", token: "bench", trainingEnabled: false)
         let node = NodeHost(core: NodeCore(config: config, objective: objective), seed: 1) { _ in }
         let slot = HostSlot()
-        await slot.fill(node)
+        slot.fill(node)
         await node.start()
         let server = GRPCFront(slot: slot, host: "127.0.0.1", port: 0)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -64,7 +64,7 @@ struct GRPCBench: AsyncParsableCommand {
                              hop.p50 * 1e3, hop.p99 * 1e3, bytes / hop.mean / 1e6))
                 print(String(format: "  Forward 1 MiB / Ping: %.1f× the bare round trip", hop.p50 / ping.p50))
             }
-            await server.stop()
+            server.stop()
             try await tasks.waitForAll()
         }
     }

@@ -39,7 +39,7 @@ struct HTTPBench: AsyncParsableCommand {
 
         let (ports, bound) = AsyncStream.makeStream(of: (String, Int).self)
         let slot = HostSlot()
-        await slot.fill(node)
+        slot.fill(node)
         let front = HTTPFront.application(slot: slot, address: "127.0.0.1", port: 0) { bound.yield(("node", $0)) }
         let router = Router()
         router.get("/api/v1/status") { _, _ in

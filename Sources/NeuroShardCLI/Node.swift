@@ -84,7 +84,7 @@ struct Node: AsyncParsableCommand {
             var httpPort = port
             for await bound in httpPorts { httpPort = bound; break }
             let node = makeHost(id: id, address: "\(host):\(grpcPort)", objective: objective, store: store, restored: restored)
-            await slot.fill(node)
+            slot.fill(node)
             await node.start()
             // A node picks its layers at its first heartbeat: report them once it has.
             for _ in 0..<100 where await node.role == .idle { try? await Task.sleep(for: .milliseconds(50)) }

@@ -181,6 +181,14 @@ extension NodeCore {
     }
 
     mutating func receiveUpdate(_ wire: RoundUpdate, from: NodeID, now: Timestamp, rng: inout DeterministicRNG) {
+        // A compressed tensor names its decoded size: one that does not match the layer is refused
+        // before decoding (a few bytes of top-k could otherwise claim a gigabyte of zeros).
+        let largest = theta0.layers.map(\.count).max() ?? 0
+        if case .compressed(let range, let tensors) = wire.payload, zip(range, tensors).contains(where: { layer, t in
+            layers.contains(layer) ? t.count != theta0[layer].count : t.count > largest
+        }) {
+            reject(from, "wrong shape"); return
+        }
         let u = wire.decoded
         let values = u.values
         guard values.range.lowerBound >= 0, values.range.upperBound <= objective.layerCount else {

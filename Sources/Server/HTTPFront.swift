@@ -16,7 +16,7 @@ public enum HTTPFront {
                                    onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         Application(
             responder: CallbackResponder { (request: Request, _: BasicRequestContext) in
-                guard let host = await slot.host else {
+                guard let host = slot.host else {
                     return response(APIError(.unavailable, "the node is starting").response)
                 }
                 return await respond(to: request, host: host)

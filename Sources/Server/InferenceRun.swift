@@ -36,8 +36,7 @@ struct InferenceRun: Sendable {
         let r = generator.result, elapsed = clock.now - started
         return .success(InferenceResult(text: r.text, promptTokens: r.promptTokens, tokens: r.tokens,
                                         finishReason: r.finishReason.rawValue,
-                                        inference: TimeSpan(nanos: elapsed.components.seconds * 1_000_000_000
-                                                            + elapsed.components.attoseconds / 1_000_000_000)))
+                                        inference: TimeSpan(elapsed)))
     }
 
     /// The next token's scores for `context`, through every hop of the route.

@@ -40,10 +40,7 @@ public actor NodeHost {
     }
 
     /// The node's time: the real clock's, since the host started.
-    private var now: Timestamp {
-        let elapsed = clock.now - origin
-        return Timestamp(nanos: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-    }
+    private var now: Timestamp { Timestamp(nanos: TimeSpan(clock.now - origin).nanos) }
 
     public var info: PeerInfo { core.info }
     public var role: Role { core.role }
@@ -198,5 +195,12 @@ enum ServerSentEvent {
 
     static func final(_ response: APIResponse) -> String {
         "event: \(response.status == 200 ? "done" : "error")\ndata: \(response.body.serialized)\n\n"
+    }
+}
+
+extension TimeSpan {
+    /// A real clock's duration, to the nanosecond.
+    init(_ d: Duration) {
+        self.init(nanos: d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import NeuroShardCore
+import Synchronization
 import Training
 import Wire
 
@@ -14,7 +15,7 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
     static let maxAge: Int64 = 60_000
 
     func forward(request: Neuroshard_ForwardRequest, context: ServerContext) async throws -> Neuroshard_ForwardResponse {
-        let (host, from) = try await accept(request.caller)
+        let (host, from) = try accept(request.caller)
         if !request.sessionID.isEmpty { return try await infer(request, host: host) }
         let ack = try Self.ack(await host.deliver(try decode { try PeerMessage(training: request) }, from: from))
         return .with { $0.ack = ack }
@@ -47,12 +48,12 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
     }
 
     func backward(request: Neuroshard_BackwardRequest, context: ServerContext) async throws -> Neuroshard_Ack {
-        let (host, from) = try await accept(request.caller)
+        let (host, from) = try accept(request.caller)
         return try Self.ack(await host.deliver(try decode { try PeerMessage(request) }, from: from))
     }
 
     func exchangeGradient(request: Neuroshard_ExchangeGradientRequest, context: ServerContext) async throws -> Neuroshard_Ack {
-        let (host, from) = try await accept(request.caller)
+        let (host, from) = try accept(request.caller)
         let delivery = await host.deliver(try decode { try PeerMessage(request) }, from: from)
         var ack = try Self.ack(delivery)
         // Well-formed but judged unfit (absurd size, outside the robust bounds): not taken.
@@ -65,7 +66,7 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
 
     func getCheckpoint(request: Neuroshard_GetCheckpointRequest, response: RPCWriter<Neuroshard_CheckpointChunk>,
                        context: ServerContext) async throws {
-        let (host, _) = try await accept(request.caller)
+        let (host, _) = try accept(request.caller)
         guard request.layerStart >= 0, request.layerEnd > request.layerStart else {
             throw RPCError(code: .invalidArgument, message: "layers \(request.layerStart)..<\(request.layerEnd) are not a range")
         }
@@ -79,9 +80,14 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
     func putCheckpoint(request: RPCAsyncSequence<Neuroshard_CheckpointChunk, any Error>,
                        context: ServerContext) async throws -> Neuroshard_Ack {
         var assembler = CheckpointAssembler(limit: PeerAddress.maxCheckpointBytes)
-        for try await chunk in request { try decode { try assembler.add(chunk) } }
+        var caller: (host: NodeHost, from: NodeID)?
+        for try await chunk in request {
+            try decode { try assembler.add(chunk) }
+            // The header (first chunk) names the sender: checked before any more data is taken.
+            if caller == nil { caller = try accept(assembler.sender ?? .init()) }
+        }
         let checkpoint = try decode { try assembler.finish() }
-        let (host, from) = try await accept(assembler.sender ?? .init())
+        guard let (host, from) = caller else { throw RPCError(code: .invalidArgument, message: "checkpoint: no chunks") }
         let delivery = await host.deliver(.checkpoint(checkpoint), from: from)
         var ack = try Self.ack(delivery)
         guard delivery.notes.contains(where: { if case .checkpointInstalled = $0 { true } else { false } }) else {
@@ -93,12 +99,12 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
     }
 
     func gossip(request: Neuroshard_GossipRequest, context: ServerContext) async throws -> Neuroshard_Ack {
-        let (host, from) = try await accept(request.caller)
+        let (host, from) = try accept(request.caller)
         return try Self.ack(await host.deliver(try decode { try PeerMessage(request) }, from: from))
     }
 
     func ping(request: Neuroshard_PingRequest, context: ServerContext) async throws -> Neuroshard_PingResponse {
-        guard let host = await slot.host else { throw RPCError(code: .unavailable, message: "the node is starting") }
+        guard let host = slot.host else { throw RPCError(code: .unavailable, message: "the node is starting") }
         let info = await host.info
         let role = await host.role
         let peers = await host.peerCount
@@ -117,13 +123,14 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
     // MARK: - Checks
 
     /// The node, and who calls: a well-formed id, stamped within `maxAge` of now.
-    private func accept(_ caller: Neuroshard_Caller) async throws -> (NodeHost, NodeID) {
-        guard let host = await slot.host else { throw RPCError(code: .unavailable, message: "the node is starting") }
+    private func accept(_ caller: Neuroshard_Caller) throws -> (NodeHost, NodeID) {
+        guard let host = slot.host else { throw RPCError(code: .unavailable, message: "the node is starting") }
         let id: NodeID
         do { id = try caller.id() } catch { throw RPCError(code: .unauthenticated, message: error.description) }
-        let skew = abs(Int64(Date().timeIntervalSince1970 * 1000) - caller.timestampMs)
-        guard skew <= Self.maxAge else {
-            throw RPCError(code: .unauthenticated, message: "caller.timestamp_ms is \(skew) ms from this node's clock (limit \(Self.maxAge))")
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        // A range check, not a subtraction: any Int64 may arrive, and none may overflow.
+        guard (now - Self.maxAge...now + Self.maxAge).contains(caller.timestampMs) else {
+            throw RPCError(code: .unauthenticated, message: "caller.timestamp_ms \(caller.timestampMs) is more than \(Self.maxAge) ms from this node's clock")
         }
         return (host, id)
     }
@@ -141,8 +148,10 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
 
 /// The node host once it exists: the servers start before the node (its address is the port
 /// the gRPC server bound), and calls that arrive in between are told the node is starting.
-public actor HostSlot {
-    public private(set) var host: NodeHost?
+/// A lock, not an actor: every call reads it, and a read should not cost a hop.
+public final class HostSlot: Sendable {
+    private let slot = Mutex<NodeHost?>(nil)
     public init() {}
-    public func fill(_ host: NodeHost) { self.host = host }
+    public var host: NodeHost? { slot.withLock { $0 } }
+    public func fill(_ host: NodeHost) { slot.withLock { $0 = host } }
 }

@@ -206,6 +206,21 @@ func rejections(_ effects: [Effect]) -> [(NodeID, String)] {
         #expect(rejections(t.deliver(bad, from: t.peerY)).first?.1.contains("non-finite") == true)
     }
 
+    /// A few bytes of top-k may name any decoded size: one that is not the layer's is refused
+    /// before anything is decoded (a claimed gigabyte of zeros is never allocated).
+    @Test func aClaimedSizeThatIsNotTheLayersIsRefusedUndecoded() throws {
+        var t = UpdateTarget()
+        var bytes = Compression.topK(fraction: 0.5).compress([Float](repeating: 1, count: 16)).serialized()
+        let huge = UInt32(CompressedTensor.maxCount)
+        for i in 0..<4 { bytes[1 + i] = UInt8(truncatingIfNeeded: huge >> (8 * UInt32(i))) }
+        let giant = try CompressedTensor(bytes: bytes)
+        #expect(giant.count == CompressedTensor.maxCount)
+        let fine = Compression.none.compress([Float](repeating: 0, count: 16))
+        let update = RoundUpdate(round: 3, payload: .compressed(range: 0..<4, [fine, giant, fine, fine]))
+        #expect(rejections(t.deliver(update, from: t.peerX)).first?.1 == "wrong shape")
+        #expect(t.core.inbox[3] == nil)
+    }
+
     @Test func oneTensorPerNamedLayer() {
         var t = UpdateTarget()
         let short = RoundUpdate(round: 3, payload: .compressed(range: 0..<4, [Compression.none.compress([Float](repeating: 0, count: 16))]))

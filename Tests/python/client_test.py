@@ -125,8 +125,9 @@ class ClientTest(unittest.TestCase):
         self.assertTrue(all(not c.HasField("header") for c in chunks[1:]))
         self.assertStatus(grpc.StatusCode.NOT_FOUND, lambda **kw: self.checkpoint(7, 9))
         self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, lambda **kw: self.checkpoint(3, 1))
-        stale = self.pb.GetCheckpointRequest(caller=self.caller(timestamp_ms=1), layer_start=0, layer_end=1)
-        self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, lambda **kw: list(self.stub.GetCheckpoint(stale, **kw)))
+        for when in (1, -2**63, 2**63 - 1):  # stale, and the extremes (no overflow on the node)
+            stale = self.pb.GetCheckpointRequest(caller=self.caller(timestamp_ms=when), layer_start=0, layer_end=1)
+            self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, lambda **kw: list(self.stub.GetCheckpoint(stale, **kw)))
         anonymous = self.pb.GetCheckpointRequest(layer_start=0, layer_end=1)
         self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, lambda **kw: list(self.stub.GetCheckpoint(anonymous, **kw)))
 
