@@ -181,13 +181,18 @@ extension NodeCore {
     }
 
     mutating func receiveUpdate(_ wire: RoundUpdate, from: NodeID, now: Timestamp, rng: inout DeterministicRNG) {
-        // A compressed tensor names its decoded size: one that does not match the layer is refused
-        // before decoding (a few bytes of top-k could otherwise claim a gigabyte of zeros).
-        let largest = theta0.layers.map(\.count).max() ?? 0
-        if case .compressed(let range, let tensors) = wire.payload, zip(range, tensors).contains(where: { layer, t in
-            layers.contains(layer) ? t.count != theta0[layer].count : t.count > largest
-        }) {
-            reject(from, "wrong shape"); return
+        // A compressed tensor names its decoded size, and a few bytes of top-k may claim a gigabyte
+        // of zeros: only the held layers are decoded, and only at their true sizes.
+        var wire = wire
+        if case .compressed(let range, let tensors) = wire.payload {
+            guard range.lowerBound >= 0, range.upperBound <= objective.layerCount else {
+                reject(from, "layers \(range) outside the model"); return
+            }
+            let overlap = range.clamped(to: layers)
+            guard !overlap.isEmpty else { metrics.staleUpdates += 1; return }
+            let kept = Array(tensors[(overlap.lowerBound - range.lowerBound)..<(overlap.upperBound - range.lowerBound)])
+            guard zip(overlap, kept).allSatisfy({ $1.count == theta0[$0].count }) else { reject(from, "wrong shape"); return }
+            wire.payload = .compressed(range: overlap, kept)
         }
         let u = wire.decoded
         let values = u.values

@@ -87,7 +87,7 @@ public actor NodeHost {
 
     /// A peer's message, handed to the core.
     public func deliver(_ message: PeerMessage, from peer: NodeID) -> Delivery {
-        handle(.message(from: peer, message))
+        let effects = handle(.message(from: peer, message))
         var delivery = Delivery(refusal: nil, notes: [], round: core.round)
         for case .note(let note) in effects {
             switch note {
@@ -110,9 +110,14 @@ public actor NodeHost {
         return (core.parameters.restricted(to: layer..<core.layers.upperBound), objective)
     }
 
-    private func handle(_ input: Input) {
+    /// Hands `input` to the core and carries out its effects; returns them. (An effect may
+    /// raise an input of its own, a failed persist, which reuses the buffer: the batch is kept.)
+    @discardableResult
+    private func handle(_ input: Input) -> [Effect] {
         core.handle(input, now: now, rng: &rng, into: &effects)
-        for effect in effects { apply(effect) }
+        let batch = effects
+        for effect in batch { apply(effect) }
+        return batch
     }
 
     private func apply(_ effect: Effect) {

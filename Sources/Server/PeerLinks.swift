@@ -24,6 +24,9 @@ final class PeerLinks: Sendable {
         /// A lane holds at most this many unsent messages; past it the oldest are dropped (a
         /// peer that is down does not eat memory).
         var queueLimit = 1024
+        /// At most this many peers have a link; a new one closes the longest-unused (strangers
+        /// naming fresh addresses must not pile up connections).
+        var maxLinks = 128
     }
 
     private struct Outgoing: Sendable {
@@ -38,9 +41,15 @@ final class PeerLinks: Sendable {
         var lane: Task<Void, Never>
     }
 
-    /// The links by address; nil once closed. Taken synchronously, so messages enter their lane
-    /// in the order the core emitted them.
-    private let links = Mutex<[String: Link]?>([:])
+    /// The links by address, and their addresses from the least to the most recently used; nil
+    /// once closed. Taken synchronously, so messages enter their lane in the order the core
+    /// emitted them.
+    private let links = Mutex<Table?>(Table())
+
+    private struct Table {
+        var byAddress: [String: Link] = [:]
+        var recency: [String] = []
+    }
     private let caller: @Sendable () -> Neuroshard_Caller
     private let settings: Settings
     private let log: @Sendable (String) -> Void
@@ -69,9 +78,13 @@ final class PeerLinks: Sendable {
         }
     }
 
-    /// The link to `address`, made on first use.
-    private func link(_ address: String, in links: inout [String: Link]) -> Link? {
-        if let link = links[address] { return link }
+    /// The link to `address`, made on first use (closing the longest-unused past `maxLinks`).
+    private func link(_ address: String, in table: inout Table) -> Link? {
+        if let link = table.byAddress[address] {
+            table.recency.removeAll { $0 == address }
+            table.recency.append(address)
+            return link
+        }
         let transport: HTTP2ClientTransport.Posix
         do {
             transport = try PeerAddress.transport(to: address)
@@ -87,8 +100,15 @@ final class PeerLinks: Sendable {
         let lane = Task { [settings, caller, log] in
             await Self.run(stream, to: Client(wrapping: grpc), address: address, settings: settings, caller: caller, log: log)
         }
+        while table.byAddress.count >= settings.maxLinks, !table.recency.isEmpty {
+            if let old = table.byAddress.removeValue(forKey: table.recency.removeFirst()) {
+                old.queue.finish()
+                old.grpc.beginGracefulShutdown()
+            }
+        }
         let link = Link(grpc: grpc, connections: connections, queue: queue, lane: lane)
-        links[address] = link
+        table.byAddress[address] = link
+        table.recency.append(address)
         return link
     }
 
@@ -96,7 +116,7 @@ final class PeerLinks: Sendable {
     func close(grace: Duration = .seconds(3)) async {
         let open = links.withLock { links in
             defer { links = nil }
-            return Array((links ?? [:]).values)
+            return Array((links?.byAddress ?? [:]).values)
         }
         for link in open { link.queue.finish() }
         let lanes = open.map(\.lane)

@@ -50,8 +50,12 @@ public struct CheckpointAssembler {
             guard header == nil else { throw WireError("checkpoint: a second header") }
             let h = chunk.header
             guard h.totalBytes <= UInt64(limit) else { throw WireError("checkpoint: \(h.totalBytes) bytes, more than the limit \(limit)") }
-            let floats = h.layerSizes.reduce(Int64(0)) { $0 + max($1, 0) } * (h.hasVelocity_p ? 2 : 1)
-            guard h.layerSizes.allSatisfy({ $0 >= 0 }), UInt64(4 * floats) == h.totalBytes else {
+            // Each size is bounded first, so the sum below cannot overflow.
+            guard h.layerSizes.count <= limit, h.layerSizes.allSatisfy({ (0...Int64(limit / 4)).contains($0) }) else {
+                throw WireError("checkpoint: layer sizes beyond the limit \(limit)")
+            }
+            let floats = h.layerSizes.reduce(Int64(0), +) * (h.hasVelocity_p ? 2 : 1)
+            guard UInt64(4 * floats) == h.totalBytes else {
                 throw WireError("checkpoint: total_bytes \(h.totalBytes) does not match the layer sizes")
             }
             guard h.sha256.count == 32 else { throw WireError("checkpoint: sha256 must be 32 bytes") }

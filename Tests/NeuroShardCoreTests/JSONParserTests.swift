@@ -29,6 +29,13 @@ import Testing
         #expect((try? parse(String(repeating: "[", count: 63) + String(repeating: "]", count: 63))) != nil)
     }
 
+    /// A body of many members parses in linear time (repeats are found with a set, not a scan).
+    @Test func manyMembersParse() throws {
+        let body = "{" + (0..<60_000).map { "\"k\($0)\":0" }.joined(separator: ",") + "}"
+        guard case .object(let members) = try parse(body) else { Issue.record("not an object"); return }
+        #expect(members.count == 60_000)
+    }
+
     /// What the core writes, it reads back unchanged.
     @Test func readsBackWhatItWrites() throws {
         var rng = DeterministicRNG(seed: 11)

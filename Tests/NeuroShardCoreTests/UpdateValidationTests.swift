@@ -219,6 +219,9 @@ func rejections(_ effects: [Effect]) -> [(NodeID, String)] {
         let update = RoundUpdate(round: 3, payload: .compressed(range: 0..<4, [fine, giant, fine, fine]))
         #expect(rejections(t.deliver(update, from: t.peerX)).first?.1 == "wrong shape")
         #expect(t.core.inbox[3] == nil)
+        // Layers past the model's end are refused before anything is decoded too.
+        let beyond = RoundUpdate(round: 3, payload: .compressed(range: 3..<6, [fine, giant, giant]))
+        #expect(rejections(t.deliver(beyond, from: t.peerY)).first?.1.contains("outside the model") == true)
     }
 
     @Test func oneTensorPerNamedLayer() {

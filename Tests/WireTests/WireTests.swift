@@ -146,6 +146,11 @@ private func roundTrip(_ message: PeerMessage) throws -> PeerMessage {
         lying[0].header.totalBytes = 1 << 19
         #expect(assemble(lying)?.contains("does not match the layer sizes") == true)
         #expect(assemble([])?.contains("no chunks") == true)
+        // Sizes whose sum would overflow are refused, not trapped on.
+        var overflowing = chunks
+        overflowing[0].header.layerSizes = [1 << 62, 1 << 62]
+        overflowing[0].header.totalBytes = 0
+        #expect(assemble(overflowing)?.contains("beyond the limit") == true)
     }
 }
 

@@ -62,6 +62,7 @@ extension JSON {
         mutating func object(depth: Int) throws(ParseError) -> JSON {
             at += 1
             var members: [(String, JSON)] = []
+            var names: Set<String> = []
             skipSpace()
             if peek == UInt8(ascii: "}") { at += 1; return .object(members) }
             while true {
@@ -73,7 +74,7 @@ extension JSON {
                 at += 1
                 let member = try value(depth: depth + 1)
                 // A repeated name is ambiguous (RFC 8259 §4): refused rather than guessed.
-                guard !members.contains(where: { $0.0 == key }) else { throw error("member '\(key)' repeated") }
+                guard names.insert(key).inserted else { throw error("member '\(key)' repeated") }
                 members.append((key, member))
                 skipSpace()
                 switch peek {

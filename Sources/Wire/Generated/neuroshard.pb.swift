@@ -363,7 +363,8 @@ public nonisolated struct Neuroshard_GetCheckpointRequest: Sendable {
 }
 
 /// The first chunk carries the header; the others only data. The data of all chunks together
-/// is, per layer, its weights then (if `has_velocity`) its outer momentum, as float32 LE.
+/// is every layer's weights, in layer order, then (if `has_velocity`) every layer's outer
+/// momentum, in layer order, as float32 LE.
 public nonisolated struct Neuroshard_CheckpointChunk: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
