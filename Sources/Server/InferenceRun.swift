@@ -14,7 +14,18 @@ struct InferenceRun: Sendable {
     let objective: any PipelineObjective
     let links: PeerLinks
     let caller: @Sendable () -> Neuroshard_Caller
+    /// This node's weights for each of its hops, by first layer: cut once, not once per token.
+    let local: [Int: LayerParameters]
     static let hopTimeout: Duration = .seconds(30)
+
+    init(order: InferenceOrder, objective: any PipelineObjective, links: PeerLinks, caller: @escaping @Sendable () -> Neuroshard_Caller) {
+        self.order = order
+        self.objective = objective
+        self.links = links
+        self.caller = caller
+        local = Dictionary(uniqueKeysWithValues: order.route.filter { $0.address == nil }
+            .map { ($0.layers.lowerBound, order.local.restricted(to: $0.layers)) })
+    }
 
     /// Generates, handing each token's piece of text to `onPiece` as it comes.
     func run(onPiece: (Int, String) -> Void) async -> Result<InferenceResult, InferenceFailure> {
@@ -47,7 +58,7 @@ struct InferenceRun: Sendable {
             if let address = hop.address {
                 output = try await remote(hop, address: address, input: input, token: token)
             } else {
-                do { output = try objective.infer(order.local.restricted(to: hop.layers), input: input) } catch {
+                do { output = try objective.infer(local[hop.layers.lowerBound]!, input: input) } catch {
                     throw InferenceFailure("layers \(hop.layers.lowerBound)..<\(hop.layers.upperBound) here: \(error)")
                 }
             }

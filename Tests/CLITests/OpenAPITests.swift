@@ -9,11 +9,11 @@ import Yams
 /// `docs/openapi.yaml` is the HTTP API's contract: it names every endpoint the node routes, and
 /// every response a real node gives — successes, each error, streamed events — fits its schema.
 @Suite(.serialized) struct OpenAPITests {
-    /// Read afresh on each use: `[String: Any]` cannot be shared between tests.
-    static var document: [String: Any] {
+    /// Parsed once; never written after, so sharing it between tests is safe.
+    nonisolated(unsafe) static let document: [String: Any] = {
         let text = (try? String(contentsOf: packageRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)) ?? ""
         return ((try? Yams.load(yaml: text)) as? [String: Any]) ?? [:]
-    }
+    }()
 
     /// The schema the document gives `method path` for `status` (the `default` error otherwise).
     static func schema(_ method: String, _ path: String, status: Int, contentType: String = "application/json") -> [String: Any]? {
