@@ -7,6 +7,8 @@ import PackageDescription
 // Deterministic ← Language (tokenizer, genesis data, decoding) ← NeuroLLM
 // NeuroShardCore ← Wire (the gRPC messages of Protos/neuroshard.proto ↔ PeerMessage)
 // Wire ← Server (the production shell: Hummingbird + grpc-swift) ← neuroshard (CLI)
+// COpenSSL ← Identity (keys, signatures, BIP39) ← NeuroShardCore, Wire
+// CSQLite ← Ledger (the NEURO ledger on SQLite) ← NeuroShardCore
 let package = Package(
     name: "NeuroShard",
     platforms: [.macOS(.v15)], // grpc-swift 2 needs macOS 15
@@ -29,21 +31,24 @@ let package = Package(
         .target(name: "Deterministic"),
         .systemLibrary(name: "COpenBLAS"),
         .systemLibrary(name: "COpenSSL"),
+        .systemLibrary(name: "CSQLite"),
+        .target(name: "Identity", dependencies: ["COpenSSL"]),
+        .target(name: "Ledger", dependencies: ["CSQLite"]),
         .target(name: "TensorMath", dependencies: ["COpenBLAS"]),
         .target(name: "Training", dependencies: ["Deterministic"]),
         .target(name: "Language", dependencies: ["Deterministic"]),
         .target(name: "NeuroLLM", dependencies: ["Deterministic", "TensorMath", "Training", "Language"]),
-        .target(name: "NeuroShardCore", dependencies: ["Deterministic", "Training"]),
-        .target(name: "Scenario", dependencies: ["NeuroShardCore", "NeuroLLM", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Simulator", dependencies: ["Deterministic", "Training", "NeuroShardCore", "Scenario", "NeuroLLM", "Language", "TensorMath"]),
+        .target(name: "NeuroShardCore", dependencies: ["Deterministic", "Training", "Identity", "Ledger"]),
+        .target(name: "Scenario", dependencies: ["NeuroShardCore", "NeuroLLM", "Ledger", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Simulator", dependencies: ["Deterministic", "Training", "NeuroShardCore", "Scenario", "NeuroLLM", "Language", "TensorMath", "Ledger"]),
         .target(name: "Wire", dependencies: [
-            "Deterministic", "NeuroShardCore", "Training", "COpenSSL",
+            "Deterministic", "NeuroShardCore", "Training", "Identity", "Ledger",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .target(name: "Server", dependencies: [
-            "Deterministic", "NeuroShardCore", "Wire", "Training", "Language",
+            "Deterministic", "NeuroShardCore", "Wire", "Training", "Language", "Identity", "Ledger",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -51,11 +56,12 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "NeuroShardCLI", dependencies: [
-            "Simulator", "Scenario", "Training", "Server", "TensorMath", "NeuroLLM",
+            "Simulator", "Scenario", "Training", "Server", "TensorMath", "NeuroLLM", "Identity", "Ledger",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "NeuroShardBench", dependencies: [
             "Simulator", "Deterministic", "TensorMath", "NeuroLLM", "Server", "NeuroShardCore", "Training", "Scenario", "Wire",
+            "Identity", "Ledger",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -63,11 +69,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "DeterministicTests", dependencies: ["Deterministic"]),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSQLite"]),
         .testTarget(name: "TensorMathTests", dependencies: ["TensorMath", "Deterministic"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "LanguageTests", dependencies: ["Language", "Deterministic"]),
         .testTarget(name: "NeuroLLMTests", dependencies: ["NeuroLLM", "Language", "Training", "TensorMath", "Deterministic"]),
-        .testTarget(name: "NeuroShardCoreTests", dependencies: ["NeuroShardCore", "NeuroLLM"]),
+        .testTarget(name: "NeuroShardCoreTests", dependencies: ["NeuroShardCore", "NeuroLLM", "Identity", "Ledger"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario"]),
         .testTarget(name: "WireTests", dependencies: [

@@ -7,6 +7,8 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
     public static let zero = Timestamp(nanos: 0)
 
     public var seconds: Double { Double(nanos) / 1e9 }
+    /// Whole milliseconds since the epoch (what proofs and ledger entries are stamped with).
+    public var milliseconds: Int64 { nanos / 1_000_000 }
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.nanos < b.nanos }
     public static func + (a: Timestamp, b: TimeSpan) -> Timestamp { Timestamp(nanos: a.nanos &+ b.nanos) }
     public static func - (a: Timestamp, b: TimeSpan) -> Timestamp { Timestamp(nanos: a.nanos &- b.nanos) }

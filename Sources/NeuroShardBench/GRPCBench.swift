@@ -27,7 +27,7 @@ struct GRPCBench: AsyncParsableCommand {
         spec.batch = 256
         spec.evalBatches = 1
         let objective = try spec.objective(seed: 1, nodes: 1)
-        let config = NodeConfig(id: NodeID(high: 1, low: 2), address: "127.0.0.1:0", token: "bench", trainingEnabled: false)
+        let config = NodeConfig(address: "127.0.0.1:0", token: "bench", trainingEnabled: false)
         let node = NodeHost(core: NodeCore(config: config, objective: objective), seed: 1) { _ in }
         let slot = HostSlot()
         slot.fill(node)

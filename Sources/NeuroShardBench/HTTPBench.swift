@@ -29,7 +29,7 @@ struct HTTPBench: AsyncParsableCommand {
         setenv("LOG_LEVEL", "warning", 1) // Hummingbird's own start-up lines
         // Limits no benchmark reaches: every call is answered 200, not 429.
         let unlimited = RateLimits(window: .seconds(60), status: .max, inference: .max, wallet: .max)
-        let config = NodeConfig(id: NodeID(high: 1, low: 2), address: "127.0.0.1:0", token: "bench",
+        let config = NodeConfig(address: "127.0.0.1:0", token: "bench",
                                 trainingEnabled: false, rateLimits: unlimited)
         let node = NodeHost(core: NodeCore(config: config, objective: NoisyQuadratic()), seed: 1) { _ in }
         await node.start()

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Deterministic
 import Foundation
+import Identity
+import Ledger
 import NeuroLLM
 import NeuroShardCore
 import Scenario
@@ -18,7 +20,7 @@ struct Node: AsyncParsableCommand {
         commandName: "node",
         abstract: "Run a node (the default command: `neuroshard --token T` runs one).")
 
-    @Option(help: "The operator's bearer token (full rights on the HTTP API).")
+    @Option(help: "The node's secret: any string, or a 12-word BIP39 phrase. Its SHA-256 is the node's key; it is also the operator's bearer token (a phrase's token is the hex of its seed's first 32 bytes).")
     var token: String
 
     @Option(help: "HTTP port (0: any free port); gRPC takes port + 1000.")
@@ -54,6 +56,9 @@ struct Node: AsyncParsableCommand {
     @Option(help: "BLAS threads for the model's math.")
     var cpuThreads = 1
 
+    @Option(help: "A genesis file: {\"allocations\": {\"<address>\": NEURO, …}}, counted as minted (a test network's starting balances).")
+    var genesis: String?
+
     func validate() throws {
         guard !token.isEmpty else { throw ValidationError("--token must not be empty") }
         guard (0...64535).contains(port) else { throw ValidationError("--port must be in 0...64535 (gRPC takes port + 1000)") }
@@ -67,7 +72,10 @@ struct Node: AsyncParsableCommand {
 
     func run() async throws {
         BLAS.setThreads(cpuThreads)
-        let id = try identity()
+        let secret = try operatorToken()
+        let allocations = try genesis.map(GenesisFile.read) ?? []
+        let id = NodeID(hex: SigningKey(token: secret).nodeID)!
+        let ledger = try openLedger()
         let objective = try TransformerSpec(preset: model)!.objective(seed: 0, nodes: 1)
         let store = dataDir.map { DurableStore(directory: $0) }
         let restored = try store?.load()
@@ -83,7 +91,8 @@ struct Node: AsyncParsableCommand {
             guard let grpcPort = await grpc.port else { throw ValidationError("cannot listen on \(host):\(port + 1000)") }
             var httpPort = port
             for await bound in httpPorts { httpPort = bound; break }
-            let node = makeHost(id: id, address: "\(host):\(grpcPort)", objective: objective, store: store, restored: restored)
+            let node = makeHost(token: secret, genesis: allocations, address: "\(host):\(grpcPort)", objective: objective,
+                                store: store, restored: restored, ledger: ledger)
             slot.fill(node)
             await node.start()
             // A node picks its layers at its first heartbeat: report them once it has.
@@ -102,15 +111,16 @@ struct Node: AsyncParsableCommand {
         try await group.run()
     }
 
-    private func makeHost(id: NodeID, address: String, objective: any Objective, store: DurableStore?,
-                          restored: DurableState?) -> NodeHost {
+    private func makeHost(token: String, genesis: [GenesisAllocation], address: String, objective: any Objective,
+                          store: DurableStore?, restored: DurableState?, ledger: Ledger) -> NodeHost {
         let diloco = DiLoCoSettings(innerSteps: dilocoSteps)
         let peers = seedPeers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        var config = NodeConfig(id: id, address: address, token: token, apiKeys: apiKey, seedPeers: peers,
-                                trainingEnabled: !noTraining, dataShard: id.low, diloco: diloco)
+        var config = NodeConfig(address: address, token: token, apiKeys: apiKey, seedPeers: peers,
+                                trainingEnabled: !noTraining, diloco: diloco, ledger: LedgerSettings(genesis: genesis))
+        config.dataShard = config.id.low
         if let memory { config.memoryMB = memory }
         config.metricsToken = metricsToken
-        return NodeHost(core: NodeCore(config: config, objective: objective, restoring: restored),
+        return NodeHost(core: NodeCore(config: config, objective: objective, restoring: restored, ledger: ledger),
                         seed: UInt64.random(in: .min ... .max), persist: { state in
                             guard let store else { return true }
                             do { try store.save(state); return true } catch { say("\(error)"); return false }
@@ -131,17 +141,24 @@ struct Node: AsyncParsableCommand {
         return nil
     }
 
-    /// The node's id, kept in the data folder so a restart is the same node. (Until signing
-    /// identities exist it is 128 random bits.)
-    private func identity() throws -> NodeID {
-        let fresh = NodeID(high: .random(in: .min ... .max), low: .random(in: .min ... .max))
-        guard let dataDir else { return fresh }
-        let file = URL(fileURLWithPath: dataDir).appendingPathComponent("node-id")
-        if let text = try? String(contentsOf: file, encoding: .utf8),
-           let id = NodeID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)) { return id }
+    /// The token the node's key comes from: `--token` itself, or a BIP39 phrase's token.
+    private func operatorToken() throws -> String {
+        let words = token.split(whereSeparator: \.isWhitespace)
+        guard words.count > 1 else { return token }
+        do { return try Mnemonic.token(phrase: token) } catch {
+            throw ValidationError("--token looks like a BIP39 phrase, but \(error)")
+        }
+    }
+
+    /// The ledger: `<data-dir>/ledger.sqlite`, durable (WAL, synchronous=FULL); in memory when
+    /// the node keeps no data folder.
+    private func openLedger() throws -> Ledger {
+        guard let dataDir else { return try Ledger(path: nil, durable: false) }
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        try (fresh.hex + "\n").write(to: file, atomically: true, encoding: .utf8)
-        return fresh
+        let path = URL(fileURLWithPath: dataDir).appendingPathComponent("ledger.sqlite").path
+        do { return try Ledger(path: path, durable: true) } catch {
+            throw ValidationError("\(path): \(error)")
+        }
     }
 }
 

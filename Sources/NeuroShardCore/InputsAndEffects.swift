@@ -33,6 +33,8 @@ public enum TimerKind: Hashable, Sendable {
     case pipelineStep(number: UInt64)
     /// A later stage's step `number` (counted there) has had its time to come back.
     case stageStep(number: UInt64)
+    /// Time to sign a Proof of Neural Work.
+    case proof
 
     public var digest: UInt64 {
         switch self {
@@ -44,6 +46,7 @@ public enum TimerKind: Hashable, Sendable {
         case .trainingStart: 6
         case .pipelineStep(let n): 7 | n << 8
         case .stageStep(let n): 8 | n << 8
+        case .proof: 9
         }
     }
 }
@@ -128,6 +131,9 @@ public enum NodeNote: Equatable, Sendable {
     case messageRejected(from: NodeID, kind: String, reason: String)
     /// A pipeline stage's computation failed on inputs that passed the checks.
     case stageFailed(reason: String)
+    case proofRejected(from: NodeID, reason: ProofRejection, String)
+    /// The ledger's storage failed (a full disk, say): the write did not happen.
+    case ledgerFailed(String)
 
     public var kind: String {
         switch self {
@@ -141,6 +147,8 @@ public enum NodeNote: Equatable, Sendable {
         case .updateRejected: "update_rejected"
         case .messageRejected: "message_rejected"
         case .stageFailed: "stage_failed"
+        case .proofRejected: "proof_rejected"
+        case .ledgerFailed: "ledger_failed"
         }
     }
 
@@ -159,6 +167,8 @@ public enum NodeNote: Equatable, Sendable {
         case .updateRejected(let from, let reason): "update from \(from.short) rejected: \(reason)"
         case .messageRejected(let from, let kind, let reason): "\(kind) from \(from.short) rejected: \(reason)"
         case .stageFailed(let reason): "pipeline stage failed: \(reason)"
+        case .proofRejected(let from, let reason, let text): "proof from \(from.short) rejected (\(reason.rawValue)): \(text)"
+        case .ledgerFailed(let problem): "ledger write failed: \(problem)"
         }
     }
 }

@@ -161,6 +161,9 @@ public enum PeerMessage: Equatable, Sendable {
     case checkpoint(CheckpointMessage)
     case forward(ActivationMessage)
     case backward(GradientMessage)
+    /// A Proof of Neural Work, from the node that signed it (or relayed by another).
+    case proof(WorkProof)
+    case transfer(SignedTransfer)
 
     public var kind: String {
         switch self {
@@ -174,6 +177,8 @@ public enum PeerMessage: Equatable, Sendable {
         case .checkpoint: "checkpoint"
         case .forward: "forward"
         case .backward: "backward"
+        case .proof: "proof"
+        case .transfer: "transfer"
         }
     }
 
@@ -190,6 +195,8 @@ public enum PeerMessage: Equatable, Sendable {
         case .checkpoint: 8
         case .forward: 9
         case .backward: 10
+        case .proof: 11
+        case .transfer: 12
         }
     }
 
@@ -209,6 +216,8 @@ public enum PeerMessage: Equatable, Sendable {
                 + c.velocity.reduce(0) { $0 + 4 * $1.count }
         case .forward(let f): return header + 32 + 4 * f.activations.count + 4 * f.targets.count
         case .backward(let b): return header + 24 + 4 * b.gradient.count
+        case .proof: return header + WorkProof.wireSize
+        case .transfer(let t): return header + t.wireSize
         }
     }
 
@@ -245,6 +254,8 @@ public enum PeerMessage: Equatable, Sendable {
             for t in f.targets { h.combine(UInt64(UInt32(bitPattern: t))) }
         case .backward(let b):
             b.step.digest(into: &h); h.combine(b.gradient)
+        case .proof(let p): p.digest(into: &h)
+        case .transfer(let t): t.digest(into: &h)
         }
     }
 }

@@ -1,9 +1,14 @@
 import Deterministic
+import Identity
+import Ledger
 import Training
 
 /// Everything a node is told at start; the same struct in both shells.
 public struct NodeConfig: Sendable {
-    public var id: NodeID
+    /// The node's secp256k1 key, SHA-256 of its token (SPEC §3).
+    public let key: SigningKey
+    /// The node's id and wallet address: the start of SHA-256 of its public key.
+    public let id: NodeID
     /// How peers reach this node (host:port in production, a node name in the simulator).
     public var address: String
     /// The operator's token: full rights on the HTTP API.
@@ -21,17 +26,44 @@ public struct NodeConfig: Sendable {
     public var membership: MembershipSettings
     public var diloco: DiLoCoSettings
     public var rateLimits: RateLimits
+    public var ledger: LedgerSettings
     public var version: String
 
-    public init(id: NodeID, address: String, token: String, apiKeys: [String] = [], seedPeers: [String] = [],
+    /// `key` nil: the token's (SPEC §3), as production always has it; tests name nodes by key.
+    public init(address: String, token: String, key: SigningKey? = nil, apiKeys: [String] = [], seedPeers: [String] = [],
                 memoryMB: Double = 8192, trainingEnabled: Bool = true, behaviour: Behaviour = .honest,
                 dataShard: UInt64 = 0, membership: MembershipSettings = .init(), diloco: DiLoCoSettings = .init(),
-                rateLimits: RateLimits = .standard, version: String = NeuroShardVersion.current) {
-        self.id = id; self.address = address; self.token = token; self.apiKeys = apiKeys
+                rateLimits: RateLimits = .standard, ledger: LedgerSettings = .init(),
+                version: String = NeuroShardVersion.current) {
+        self.key = key ?? SigningKey(token: token)
+        id = NodeID(hex: self.key.nodeID)!
+        self.address = address; self.token = token; self.apiKeys = apiKeys; self.ledger = ledger
         self.seedPeers = seedPeers; self.memoryMB = memoryMB; self.trainingEnabled = trainingEnabled
         self.behaviour = behaviour; self.dataShard = dataShard; self.membership = membership
         self.diloco = diloco; self.rateLimits = rateLimits; self.version = version
     }
+}
+
+/// Proofs of Neural Work and the ledger they fill (SPEC §7).
+public struct LedgerSettings: Equatable, Sendable {
+    /// Off: the node neither signs nor checks proofs (a scenario of thousands of nodes, where
+    /// every ledger checking every proof would cost N² signature checks a minute).
+    public var enabled = true
+    public var policy = ProofPolicy()
+    public var conduct = ProofConduct.honest
+    /// Balances the network starts with (counted as minted), as a devnet's genesis file gives.
+    public var genesis: [GenesisAllocation] = []
+
+    public init(enabled: Bool = true, policy: ProofPolicy = ProofPolicy(), conduct: ProofConduct = .honest,
+                genesis: [GenesisAllocation] = []) {
+        self.enabled = enabled; self.policy = policy; self.conduct = conduct; self.genesis = genesis
+    }
+}
+
+public struct GenesisAllocation: Equatable, Sendable {
+    public var address: NodeID
+    public var amount: Micro
+    public init(address: NodeID, amount: Micro) { self.address = address; self.amount = amount }
 }
 
 public enum NeuroShardVersion {

@@ -287,6 +287,7 @@ extension NodeCore {
         out.append(.note(.roundCompleted(round: round, loss: loss, contributors: contributors.count, timedOut: timedOut)))
         round += 1
         completedRounds += 1
+        recordTrainedWork(loss: loss ?? lastLoss)
         inbox = inbox.filter { $0.key >= round }
         saveAndTrain(now: now, rng: &rng)
     }

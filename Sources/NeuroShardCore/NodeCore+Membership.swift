@@ -18,6 +18,7 @@ extension NodeCore {
             out.append(.setTimer(.trainingStart, after: config.diloco.startDelay))
         }
         if !layers.isEmpty { startRound(now: now, rng: &rng) }
+        startLedger()
     }
 
     mutating func shutdown() {
@@ -66,6 +67,8 @@ extension NodeCore {
         case .checkpointRequest(let wanted): serveCheckpoint(wanted, to: from)
         case .checkpoint(let c): installCheckpoint(c, from: from, now: now, rng: &rng)
         case .forward, .backward: receivePipeline(message, from: from)
+        case .proof(let p): receiveProof(p, from: from, now: now)
+        case .transfer(let t): receiveTransfer(t, from: from)
         }
     }
 

@@ -34,6 +34,9 @@ extension NodeCore {
                 return .failure(Rejection("compressed update names \(range.count) layers and carries \(tensors.count)"))
             }
             return .success(message)
+        case .proof, .transfer:
+            // Signed by their author, whoever relays them: checked against the ledger on receipt.
+            return .success(message)
         case .leave, .checkpointRequest:
             // A request is clamped to what the node holds when served.
             return .success(message)

@@ -1,4 +1,5 @@
 import Deterministic
+import Ledger
 import Training
 
 /// The node: a sans-IO state machine (DESIGN §1). `handle` takes one input with the node's
@@ -48,6 +49,12 @@ public struct NodeCore: Sendable {
     var pipeline = PipelineState()
     /// Generations the shell is running, by API request: when each started, and its id.
     var inferences: [UInt64: (started: Timestamp, id: String, route: [InferenceHop])] = [:]
+    /// The NEURO ledger (SPEC §7): a file in production, in memory in the simulator; none when
+    /// the ledger is off (thousands of simulated nodes would hold thousands of databases).
+    public let ledger: Ledger?
+    var proofs = ProofState()
+    /// NEURO held back for inference requests still running (shown as pending).
+    var reserved = Micro.zero
 
     enum Phase: Equatable {
         case idle
@@ -67,8 +74,11 @@ public struct NodeCore: Sendable {
 
     var out: [Effect] = []
 
-    public init(config: NodeConfig, objective: any Objective, restoring durable: DurableState? = nil) {
+    /// `ledger` nil: a fresh in-memory one (if the ledger is on).
+    public init(config: NodeConfig, objective: any Objective, restoring durable: DurableState? = nil, ledger: Ledger? = nil) {
         self.config = config
+        // An in-memory database fails to open only when memory is exhausted.
+        self.ledger = ledger ?? (config.ledger.enabled ? try! Ledger(path: nil, durable: false) : nil)
         self.objective = objective
         capacity = LayerPlanner.capacity(memoryMB: config.memoryMB, layerMemoryMB: objective.layerMemoryMB,
                                          layerCount: objective.layerCount)
@@ -147,6 +157,7 @@ public struct NodeCore: Sendable {
             startRound(now: now, rng: &rng)
         case .pipelineStep(let number): pipelineStepTimedOut(number)
         case .stageStep(let number): stageStepTimedOut(number)
+        case .proof: proofTick(now: now)
         case .checkpointTimeout(let attempt):
             guard attempt == checkpointAttempt, isFetching else { return }
             // The holders did not answer: keep what arrived, genesis weights for the rest.

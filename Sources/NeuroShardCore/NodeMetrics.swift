@@ -30,6 +30,12 @@ public struct NodeMetrics: Equatable, Sendable {
     public var tokensGenerated = 0
     /// The latest inference requests' latencies (arrival to answer).
     public var inferenceLatency = RecentDurations(capacity: 1000)
+    /// Peers' proofs credited (this node's own not counted), and those refused, by reason.
+    public var proofsAccepted = 0
+    public var proofsRejected: [ProofRejection: Int] = [:]
+    public var transfersApplied = 0
+    /// Peers' transfers this ledger could not apply (bad signature, balance, nonce).
+    public var transfersRefused = 0
 
     public init() {}
 

@@ -1,3 +1,5 @@
+import NeuroShardCore
+
 /// One `expect:` line: `metric op number`, or a bare metric that must be true (non-zero).
 public struct Expectation: Sendable, Equatable {
     public enum Op: String, Sendable, CaseIterable {
@@ -91,8 +93,14 @@ public enum MetricCatalog {
         "http.4xx": "client calls answered 4xx",
         "http.5xx": "client calls answered 5xx",
         "http.unreachable": "client calls that found their node down",
-    ]
-    public static let booleans = ["all_layers_covered"]
+        "ledger.conserved": "1 when every ledger holds minted = available + staked + burned, exactly",
+        "ledger.no_double_spend": "1 when no account of any ledger went negative (no spend applied twice or past its balance)",
+        "ledger.balances_agree": "1 when the live honest nodes' ledgers hold the same balances (after gossip settles)",
+        "ledger.minted": "NEURO minted, in the honest ledger that saw the most",
+        "ledger.attacker_rewards": "NEURO the honest ledgers credited to nodes whose every proof is invalid (forged, replayed, inflated, stale, future)",
+        "proofs.accepted": "peers' proofs the live honest nodes credited",
+    ].merging(ProofRejection.allCases.map { ("proofs_rejected.\($0.rawValue)", "peers' proofs the live honest nodes refused as \($0.rawValue)") }) { a, _ in a }
+    public static let booleans = ["all_layers_covered", "ledger.conserved", "ledger.no_double_spend", "ledger.balances_agree"]
 
     /// `http.NNN` names any status code.
     public static func validate(_ metric: String) throws(ExpectationError) {

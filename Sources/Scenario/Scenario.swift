@@ -21,6 +21,8 @@ public struct Scenario: Sendable {
     public var expectations: [Expectation]
     public var metricsInterval: TimeSpan
     public var trace: TraceLevel
+    /// `ledger:` — whether nodes sign and check proofs, and how often.
+    public var ledger = LedgerSettings()
     /// Stable hash of the file's text: tells apart two versions of "the same" scenario.
     public var sourceHash: String = ""
     /// Named overrides run side by side with the same seed; empty for a plain scenario.
@@ -145,6 +147,10 @@ public struct NodeGroup: Sendable {
     public var flops: Double
     public var link: LinkSpec
     public var behaviour: Behaviour
+    /// How its nodes make their Proofs of Neural Work (an attack such as `forged-proof`).
+    public var conduct: ProofConduct = .honest
+    /// NEURO each of its nodes holds at genesis (`ledger.genesis`).
+    public var genesisNEURO: Double = 0
     public var training: Bool
     /// When the group's nodes start, spread evenly over `joinSpread`.
     public var joinAt: TimeSpan

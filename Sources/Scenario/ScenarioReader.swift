@@ -1,5 +1,6 @@
 import Deterministic
 import Foundation
+import Ledger
 import NeuroShardCore
 import Training
 import Yams
@@ -114,6 +115,7 @@ public enum ScenarioReader {
         var scenario = Scenario(name: name, seed: seed, duration: duration, model: model, groups: groups,
                                 bootstrap: bootstrap, network: network, membership: membership, diloco: diloco,
                                 faults: [], load: [], expectations: [], metricsInterval: metricsInterval, trace: trace)
+        if let l = root.optional("ledger") { try readLedger(l, into: &scenario) }
         if let f = root.optional("faults") { scenario.faults = try readFaults(f, scenario: scenario) }
         if let l = root.optional("load") { scenario.load = try readLoad(l, scenario: scenario) }
         if let e = root.optional("expect") {
@@ -150,18 +152,21 @@ public enum ScenarioReader {
                 if let d = lm.optional("latency") { link.extraLatency = try d.parsed("duration", Quantity.duration) }
                 try lm.finish()
             }
-            let behaviour = try m.optional("behaviour").map { v throws(ScenarioError) in try readBehaviour(v) } ?? .honest
+            let (behaviour, conduct) = try m.optional("behaviour").map { v throws(ScenarioError) in try readBehaviour(v) } ?? (.honest, .honest)
             let training = try m.optional("training")?.bool() ?? true
             let joinAt = try m.optional("join_at")?.parsed("duration", Quantity.duration) ?? .zero
             let joinSpread = try m.optional("join_over")?.parsed("duration", Quantity.duration) ?? .zero
             try m.finish()
             groups.append(NodeGroup(name: name, count: count, memoryMB: memory, flops: flops, link: link,
-                                    behaviour: behaviour, training: training, joinAt: joinAt, joinSpread: joinSpread))
+                                    behaviour: behaviour, conduct: conduct, training: training, joinAt: joinAt,
+                                    joinSpread: joinSpread))
         }
         return groups
     }
 
-    private static func readBehaviour(_ value: YAMLValue) throws(ScenarioError) -> Behaviour {
+    /// A behaviour is either a way of sharing pseudo-gradients (`sign_flip`, …) or, with the
+    /// `_proof` suffix, a way of cheating the ledger (`forged_proof`, …).
+    private static func readBehaviour(_ value: YAMLValue) throws(ScenarioError) -> (Behaviour, ProofConduct) {
         var kind: String
         var params: YAMLMap? = nil
         if value.isMap {
@@ -172,6 +177,10 @@ public enum ScenarioReader {
             kind = try value.string()
         }
         kind = kind.replacingOccurrences(of: "-", with: "_")
+        if kind.hasSuffix("_proof"), let conduct = ProofConduct(rawValue: String(kind.dropLast(6))), conduct != .honest {
+            try params?.finish()
+            return (.honest, conduct)
+        }
         let result: Behaviour
         switch kind {
         case "honest": result = .honest
@@ -184,10 +193,35 @@ public enum ScenarioReader {
         case "alie": result = .alie(z: try params?.optional("z")?.double(in: 0...100))
         case "ipm": result = .ipm(epsilon: try params?.optional("epsilon")?.double(in: 0...1e6) ?? 0.1)
         default:
-            throw value.error("unknown behaviour '\(kind)' (known: \(Behaviour.names.joined(separator: ", ")))")
+            let proofAttacks = ProofConduct.allCases.filter { $0 != .honest }.map { "\($0.rawValue)_proof" }
+            throw value.error("unknown behaviour '\(kind)' (known: \((Behaviour.names + proofAttacks).joined(separator: ", ")))")
         }
         try params?.finish()
-        return result
+        return (result, .honest)
+    }
+
+    /// `ledger: {enabled, proof_interval, genesis: {group: NEURO per node}}`.
+    private static func readLedger(_ value: YAMLValue, into scenario: inout Scenario) throws(ScenarioError) {
+        let m = try value.map()
+        if let v = m.optional("enabled") { scenario.ledger.enabled = try v.bool() }
+        if let v = m.optional("proof_interval") {
+            let interval = try v.parsed("duration", Quantity.duration)
+            guard interval >= .seconds(1) else { throw v.error("proof_interval must be at least 1s") }
+            scenario.ledger.policy.interval = interval
+        }
+        if let g = m.optional("genesis") {
+            let grants = try g.map()
+            for key in grants.keys {
+                guard let index = scenario.groups.firstIndex(where: { $0.name == key }) else {
+                    throw g.error("genesis names group '\(key)', which is not in nodes")
+                }
+                let amount = try grants.required(key).double(in: 0...1e9)
+                guard Micro(neuro: amount) != nil else { throw g.error("genesis amount \(amount) is not a NEURO amount") }
+                scenario.groups[index].genesisNEURO = amount
+            }
+            try grants.finish()
+        }
+        try m.finish()
     }
 
     private static func readLatency(_ value: YAMLValue) throws(ScenarioError) -> LatencyModel {

@@ -9,6 +9,7 @@ import NIOCore
 public enum HTTPFront {
     /// Bodies above this are refused before they reach the core (SPEC §4: 400).
     public static let maxBody = 1 << 20
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 
     /// The server on `host:port` (0: any free port) for whatever node `slot` holds; `onRunning`
     /// gets the bound port.
@@ -38,6 +39,7 @@ public enum HTTPFront {
         let answer = await host.call(method: request.method.rawValue, path: request.uri.path,
                                      query: request.uri.queryParameters.map { (String($0.key), String($0.value)) },
                                      authorization: request.headers[.authorization],
+                                     idempotencyKey: request.headers[Self.idempotencyKey],
                                      body: Array(buffer: body))
         switch answer {
         case .response(let r): return response(r)

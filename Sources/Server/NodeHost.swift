@@ -39,8 +39,12 @@ public actor NodeHost {
         links = PeerLinks(caller: { me.stamped() }, log: log)
     }
 
-    /// The node's time: the real clock's, since the host started.
-    private var now: Timestamp { Timestamp(nanos: TimeSpan(clock.now - origin).nanos) }
+    /// The wall clock when the host started, in nanoseconds since the Unix epoch.
+    private let epochAtOrigin = Int64(Date().timeIntervalSince1970 * 1e9)
+
+    /// The node's time: Unix epoch time (proofs and ledger entries are compared across nodes),
+    /// advanced by the monotonic clock so that a wall-clock step never runs timers backwards.
+    private var now: Timestamp { Timestamp(nanos: epochAtOrigin + TimeSpan(clock.now - origin).nanos) }
 
     public var info: PeerInfo { core.info }
     public var role: Role { core.role }
@@ -66,10 +70,10 @@ public actor NodeHost {
 
     /// One HTTP call, answered by the core.
     public func call(method: String, path: String, query: [(String, String)], authorization: String?,
-                     body: [UInt8]) async -> Answer {
+                     idempotencyKey: String? = nil, body: [UInt8]) async -> Answer {
         lastRequest += 1
         let request = APIRequest(id: lastRequest, method: method, path: path, query: query,
-                                 authorization: authorization, body: body)
+                                 authorization: authorization, idempotencyKey: idempotencyKey, body: body)
         return await withCheckedContinuation { continuation in
             pending[request.id] = continuation
             handle(.api(request))

@@ -91,6 +91,7 @@ public struct RunResult: Sendable {
         m["pipeline_timeouts"] = Double(pipelineTimeouts)
         m["pipeline_failures"] = Double(pipelineFailures)
         for (code, count) in stats.http { m["http.\(code)"] = Double(count) }
+        m.merge(LedgerFigures(sim.nodes).metrics) { a, _ in a }
         metrics = m
         expectations = sim.scenario.expectations.map { e in
             let value = m[e.metric] ?? (e.metric.hasPrefix("http.") ? 0 : .nan)

@@ -1,4 +1,5 @@
 import Deterministic
+import Ledger
 import NeuroShardCore
 import Scenario
 import TensorMath
@@ -68,16 +69,30 @@ public final class Simulation {
         var addresses: [String] = []
         for g in scenario.groups { for k in 0..<g.count { addresses.append("\(g.name)-\(k)") } }
         let seeds = Array(addresses.prefix(scenario.bootstrap))
+        // Each node's token, read-only key and identity (the id is its key's, as in production).
+        var configs: [NodeConfig] = []
         var index = 0
+        for g in scenario.groups {
+            for _ in 0..<g.count {
+                var idRNG = identities.split(UInt64(index))
+                let token = (0..<4).map { _ in idRNG.next().hex16 }.joined()
+                var ledger = scenario.ledger
+                ledger.conduct = g.conduct
+                configs.append(NodeConfig(address: addresses[index], token: token,
+                                          apiKeys: ["ro-" + idRNG.next().hex16], seedPeers: seeds, memoryMB: g.memoryMB,
+                                          trainingEnabled: g.training, behaviour: g.behaviour, dataShard: UInt64(index),
+                                          membership: scenario.membership, diloco: scenario.diloco, ledger: ledger))
+                index += 1
+            }
+        }
+        let genesis = zip(configs, scenario.groups.flatMap { g in Array(repeating: g.genesisNEURO, count: g.count) })
+            .compactMap { config, amount in Micro(neuro: amount).flatMap { $0 > .zero ? GenesisAllocation(address: config.id, amount: $0) : nil } }
+        index = 0
         for (gi, g) in scenario.groups.enumerated() {
             for k in 0..<g.count {
-                var idRNG = identities.split(UInt64(index))
-                let id = NodeID(high: idRNG.next(), low: idRNG.next())
-                let token = (0..<4).map { _ in idRNG.next().hex16 }.joined()
-                let config = NodeConfig(id: id, address: addresses[index], token: token,
-                                        apiKeys: ["ro-" + idRNG.next().hex16], seedPeers: seeds, memoryMB: g.memoryMB,
-                                        trainingEnabled: g.training, behaviour: g.behaviour, dataShard: UInt64(index),
-                                        membership: scenario.membership, diloco: scenario.diloco)
+                var config = configs[index]
+                config.ledger.genesis = genesis
+                let id = config.id
                 nodes.append(SimNode(index: index, group: gi, config: config,
                                      core: NodeCore(config: config, objective: objective),
                                      rng: root.split("node").split(UInt64(index))))
@@ -98,6 +113,7 @@ public final class Simulation {
         now = end
         takeSample()
         coverage.finish(at: now)
+        settleLedgers()
         trace.close()
         let wall = clock.now - started
         let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
@@ -113,6 +129,21 @@ public final class Simulation {
             now = event.time
             process(event.payload)
             if trace.events & 0xFFFF == 0 { progress?(self) }
+        }
+    }
+
+    /// After the end: delivers the proofs and transfers still in flight (nothing else happens,
+    /// so no new ones are made), so that ledgers are compared once gossip has settled.
+    func settleLedgers() {
+        while let next = queue.nextTime, next < end + TimeSpan.seconds(60).nanos {
+            let event = queue.pop()!
+            guard case .deliver(let slot) = event.payload else { continue }
+            switch messages.peek(slot).message {
+            case .proof, .transfer:
+                now = event.time
+                deliver(slot)
+            default: continue
+            }
         }
     }
 

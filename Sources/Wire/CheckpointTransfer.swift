@@ -1,4 +1,5 @@
 import Foundation
+import Identity
 import NeuroShardCore
 import Training
 
@@ -18,7 +19,7 @@ public enum CheckpointTransfer {
         header.layerSizes = c.params.layers.map { Int64($0.count) }
         header.hasVelocity_p = !c.velocity.isEmpty
         header.totalBytes = UInt64(data.count)
-        header.sha256 = Data(SHA256.hash(data))
+        header.sha256 = Data(digest(data))
         var out: [Neuroshard_CheckpointChunk] = []
         var offset = 0
         repeat {
@@ -74,7 +75,7 @@ public struct CheckpointAssembler {
         guard UInt64(data.count) == h.totalBytes else {
             throw WireError("checkpoint truncated: \(data.count) of \(h.totalBytes) bytes")
         }
-        guard SHA256.hash(data) == Array(h.sha256) else { throw WireError("checkpoint: the data does not match its sha256") }
+        guard digest(data) == Array(h.sha256) else { throw WireError("checkpoint: the data does not match its sha256") }
         let first = try PeerMessage.count(Int64(h.layerStart), "checkpoint layer_start")
         var offset = 0
         func take(_ count: Int) -> [Float] {
@@ -90,4 +91,11 @@ public struct CheckpointAssembler {
         return CheckpointMessage(round: try PeerMessage.count(h.round, "checkpoint round"), params: LayerParameters(range: first..<(first + layers.count), layers: layers),
                                  velocity: velocity)
     }
+}
+
+/// SHA-256 of a checkpoint's bytes, read in place (they can be hundreds of megabytes).
+private func digest(_ data: Data) -> [UInt8] {
+    var h = SHA256()
+    data.withUnsafeBytes { h.update($0) }
+    return h.finish()
 }

@@ -23,6 +23,8 @@ public enum PeerCall: Sendable {
         case .heartbeat(let hb): self = .gossip(.with { $0.caller = caller; $0.heartbeat = .init(hb) })
         case .heartbeatAck(let hb): self = .gossip(.with { $0.caller = caller; $0.heartbeatAck = .init(hb) })
         case .leave: self = .gossip(.with { $0.caller = caller; $0.leave = .init() })
+        case .proof(let p): self = .gossip(.with { $0.caller = caller; $0.proof = .init(p) })
+        case .transfer(let t): self = .gossip(.with { $0.caller = caller; $0.transfer = .init(t) })
         case .update(let u):
             self = .exchange(.with {
                 $0.caller = caller
@@ -79,6 +81,8 @@ extension PeerMessage {
         case .heartbeat(let hb): self = .heartbeat(try Heartbeat(hb))
         case .heartbeatAck(let hb): self = .heartbeatAck(try Heartbeat(hb))
         case .leave: self = .leave
+        case .proof(let p): self = .proof(try WorkProof(p))
+        case .transfer(let t): self = .transfer(try SignedTransfer(t))
         case nil: throw WireError("gossip without a message")
         }
     }

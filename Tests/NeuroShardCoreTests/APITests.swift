@@ -16,7 +16,7 @@ struct APIClient {
     var nextID: UInt64 = 100
 
     init(seeds: [String] = [], startAt: Timestamp = .zero) {
-        let config = NodeConfig(id: nodeID(0xA11CE), address: "node-a", token: Self.token, apiKeys: [Self.readKey],
+        let config = NodeConfig(address: "node-a", token: Self.token, key: nodeKey(0xA11CE), apiKeys: [Self.readKey],
                                 seedPeers: seeds)
         core = NodeCore(config: config, objective: NoisyQuadratic())
         _ = core.handle(.start, now: startAt, rng: &rng)

@@ -6,7 +6,7 @@ import Training
 /// `GET /metrics`: the JSON metrics' figures as Prometheus text, open unless a token is set.
 @Suite struct PrometheusTests {
     private func core(metricsToken: String?) -> NodeCore {
-        var config = NodeConfig(id: nodeID(1), address: "a", token: "owner")
+        var config = NodeConfig(address: "a", token: "owner", key: nodeKey(1))
         config.metricsToken = metricsToken
         return NodeCore(config: config, objective: NoisyQuadratic())
     }
@@ -26,8 +26,14 @@ import Training
         let lines = (r.text?.content ?? "").split(separator: "\n")
         #expect(lines.contains("# TYPE neuroshard_training_steps_total counter"))
         #expect(lines.contains("neuroshard_network_peer_count 0"))
+        #expect(lines.contains("neuroshard_rewards_proofs_rejected{reason=\"stale\"} 0"))
         guard case .object(let sections) = node.metricsBody(now: at(60)) else { Issue.record("metrics"); return }
-        let figures = sections.reduce(0) { n, s in if case .object(let m) = s.1 { n + m.count } else { n } }
+        // Each figure is a line; a count by reason (proofs_rejected) is a line per reason.
+        func leaves(_ value: JSON) -> Int {
+            if case .object(let members) = value { return members.reduce(0) { $0 + leaves($1.1) } }
+            return 1
+        }
+        let figures = sections.reduce(0) { $0 + leaves($1.1) }
         #expect(lines.filter { !$0.hasPrefix("#") }.count == figures)
         #expect(lines.filter { !$0.hasPrefix("#") }.allSatisfy { $0.split(separator: " ").count == 2 && Double($0.split(separator: " ")[1]) != nil })
     }

@@ -1,4 +1,5 @@
 import Deterministic
+import Identity
 @testable import NeuroShardCore
 import Training
 
@@ -7,7 +8,9 @@ import Training
 
 func at(_ seconds: Double) -> Timestamp { Timestamp(nanos: Int64((seconds * 1e9).rounded())) }
 
-func nodeID(_ n: UInt64) -> NodeID { NodeID(high: n, low: n &* 0x9E37_79B9_7F4A_7C15) }
+/// Test node `n`'s key, and its id (the key's, as every node id is).
+func nodeKey(_ n: UInt64) -> SigningKey { SigningKey(token: "test-node-\(n)") }
+func nodeID(_ n: UInt64) -> NodeID { NodeID(hex: nodeKey(n).nodeID)! }
 
 func notes(_ effects: [Effect]) -> [NodeNote] {
     effects.compactMap { if case .note(let n) = $0 { n } else { nil } }
@@ -84,7 +87,7 @@ struct Cluster {
 
 func membershipConfig(_ n: UInt64, _ address: String, seeds: [String] = [], maxPeers: Int = 32,
                       training: Bool = false) -> NodeConfig {
-    NodeConfig(id: nodeID(n), address: address, token: "token-\(address)", seedPeers: seeds,
+    NodeConfig(address: address, token: "token-\(address)", key: nodeKey(n), seedPeers: seeds,
                trainingEnabled: training,
                membership: MembershipSettings(heartbeatInterval: .seconds(2), failureTimeout: .seconds(10),
                                               maxPeers: maxPeers, gossipSize: 3))

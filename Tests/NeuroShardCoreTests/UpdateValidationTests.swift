@@ -12,7 +12,7 @@ struct UpdateTarget {
     var rng = DeterministicRNG(seed: 42)
 
     init(round: Int = 3) {
-        let config = NodeConfig(id: nodeID(0x10), address: "me", token: "t", trainingEnabled: false)
+        let config = NodeConfig(address: "me", token: "t", key: nodeKey(0x10), trainingEnabled: false)
         let durable = DurableState(round: round, completedRounds: round,
                                    theta0: Self.objective.initialParameters(range: 0..<4), outerVelocity: [],
                                    knownPeers: [])
@@ -167,7 +167,7 @@ func rejections(_ effects: [Effect]) -> [(NodeID, String)] {
     @Test func anUpdateForAHugeRoundDoesNotCrashTheNode() async {
         await #expect(processExitsWith: .success) {
             let objective = NoisyQuadratic()
-            let config = NodeConfig(id: nodeID(0x10), address: "me", token: "t",
+            let config = NodeConfig(address: "me", token: "t", key: nodeKey(0x10),
                                     diloco: DiLoCoSettings(innerSteps: 5))
             var core = NodeCore(config: config, objective: objective)
             var rng = DeterministicRNG(seed: 1)

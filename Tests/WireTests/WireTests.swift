@@ -154,17 +154,6 @@ private func roundTrip(_ message: PeerMessage) throws -> PeerMessage {
     }
 }
 
-@Suite struct SHA256Tests {
-    @Test func knownDigests() {
-        func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
-        #expect(hex(SHA256.hash(Data())) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(hex(SHA256.hash(Data("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        var h = SHA256()
-        h.update(Data("a".utf8)); h.update(Data("bc".utf8))
-        #expect(hex(h.finish()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    }
-}
-
 /// The committed code is what the proto gives today (scripts/generate-protos.sh --check, with
 /// the plugins scripts/build.sh builds beside this test).
 @Suite struct GeneratedCodeTests {

@@ -7,12 +7,14 @@ public struct APIRequest: Sendable {
     public var query: [(String, String)]
     /// The `Authorization` header's value, if any.
     public var authorization: String?
+    /// The `Idempotency-Key` header's value: a client's name for a send it may retry.
+    public var idempotencyKey: String?
     public var body: [UInt8]
 
     public init(id: UInt64, method: String, path: String, query: [(String, String)] = [],
-                authorization: String? = nil, body: [UInt8] = []) {
+                authorization: String? = nil, idempotencyKey: String? = nil, body: [UInt8] = []) {
         self.id = id; self.method = method; self.path = path; self.query = query
-        self.authorization = authorization; self.body = body
+        self.authorization = authorization; self.idempotencyKey = idempotencyKey; self.body = body
     }
 }
 

@@ -29,6 +29,15 @@ extension NodeCore {
             response.text = ("text/plain; version=0.0.4", core.prometheusText(now: now))
             return response
         },
+        Route(method: "GET", path: "/api/v1/wallet/balance", rateClass: .wallet) { (core, _, _, _) throws(APIError) in
+            .ok(try core.balanceBody())
+        },
+        Route(method: "POST", path: "/api/v1/wallet/send", rateClass: .wallet, spends: true) { (core, request, now, _) throws(APIError) in
+            try core.send(request, now: now)
+        },
+        Route(method: "GET", path: "/api/v1/wallet/transactions", rateClass: .wallet) { (core, request, _, _) throws(APIError) in
+            .ok(try core.transactionsBody(request))
+        },
         Route(method: "POST", path: "/api/v1/inference", rateClass: .inference, spends: true) { (core, request, now, rng) throws(APIError) in
             try core.startInference(request, now: now, rng: &rng)
             return nil
@@ -151,7 +160,7 @@ extension NodeCore {
                 "rpc_calls": .int(metrics.messagesSent + metrics.messagesReceived),
                 "peer_count": .int(peers.count),
             ],
-            "rewards": ["earned_today": .double(0), "earned_total": .double(0), "pending": .double(0)],
+            "rewards": rewardsBody(now: now),
         ]
     }
 
@@ -160,15 +169,22 @@ extension NodeCore {
     func prometheusText(now: Timestamp) -> String {
         let counters: Set<String> = ["requests_total", "tokens_generated", "steps_total", "gradients_submitted",
                                      "gradients_accepted", "gradients_rejected", "outer_rounds", "bytes_sent",
-                                     "bytes_received", "rpc_calls", "earned_total"]
+                                     "bytes_received", "rpc_calls", "earned_total", "proofs_accepted",
+                                     "transfers_applied", "transfers_refused"]
         var out = ""
         guard case .object(let sections) = metricsBody(now: now) else { return out }
         for (section, figures) in sections {
             guard case .object(let members) = figures else { continue }
-            for (name, value) in members where value.doubleValue != nil {
+            for (name, value) in members {
                 let metric = "neuroshard_\(section)_\(name)"
-                out += "# TYPE \(metric) \(counters.contains(name) ? "counter" : "gauge")\n"
-                out += "\(metric) \(value.serialized)\n"
+                if value.doubleValue != nil {
+                    out += "# TYPE \(metric) \(counters.contains(name) ? "counter" : "gauge")\n"
+                    out += "\(metric) \(value.serialized)\n"
+                } else if case .object(let labelled) = value {
+                    // A count by reason, e.g. proofs_rejected {stale: 2}: one labelled counter.
+                    out += "# TYPE \(metric) counter\n"
+                    for (label, v) in labelled where v.doubleValue != nil { out += "\(metric){reason=\"\(label)\"} \(v.serialized)\n" }
+                }
             }
         }
         return out

@@ -541,60 +541,79 @@ public nonisolated struct Neuroshard_Leave: Sendable {
   public init() {}
 }
 
-public nonisolated struct Neuroshard_GossipRequest: Sendable {
+public nonisolated struct Neuroshard_GossipRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var caller: Neuroshard_Caller {
-    get {_caller ?? Neuroshard_Caller()}
-    set {_caller = newValue}
+    get {_storage._caller ?? Neuroshard_Caller()}
+    set {_uniqueStorage()._caller = newValue}
   }
   /// Returns true if `caller` has been explicitly set.
-  public var hasCaller: Bool {self._caller != nil}
+  public var hasCaller: Bool {_storage._caller != nil}
   /// Clears the value of `caller`. Subsequent reads from it will return its default value.
-  public mutating func clearCaller() {self._caller = nil}
+  public mutating func clearCaller() {_uniqueStorage()._caller = nil}
 
-  public var message: Neuroshard_GossipRequest.OneOf_Message? = nil
+  public var message: OneOf_Message? {
+    get {return _storage._message}
+    set {_uniqueStorage()._message = newValue}
+  }
 
   public var join: Neuroshard_PeerInfo {
     get {
-      if case .join(let v)? = message {return v}
+      if case .join(let v)? = _storage._message {return v}
       return Neuroshard_PeerInfo()
     }
-    set {message = .join(newValue)}
+    set {_uniqueStorage()._message = .join(newValue)}
   }
 
   public var welcome: Neuroshard_Welcome {
     get {
-      if case .welcome(let v)? = message {return v}
+      if case .welcome(let v)? = _storage._message {return v}
       return Neuroshard_Welcome()
     }
-    set {message = .welcome(newValue)}
+    set {_uniqueStorage()._message = .welcome(newValue)}
   }
 
   public var heartbeat: Neuroshard_Heartbeat {
     get {
-      if case .heartbeat(let v)? = message {return v}
+      if case .heartbeat(let v)? = _storage._message {return v}
       return Neuroshard_Heartbeat()
     }
-    set {message = .heartbeat(newValue)}
+    set {_uniqueStorage()._message = .heartbeat(newValue)}
   }
 
   public var heartbeatAck: Neuroshard_Heartbeat {
     get {
-      if case .heartbeatAck(let v)? = message {return v}
+      if case .heartbeatAck(let v)? = _storage._message {return v}
       return Neuroshard_Heartbeat()
     }
-    set {message = .heartbeatAck(newValue)}
+    set {_uniqueStorage()._message = .heartbeatAck(newValue)}
   }
 
   public var leave: Neuroshard_Leave {
     get {
-      if case .leave(let v)? = message {return v}
+      if case .leave(let v)? = _storage._message {return v}
       return Neuroshard_Leave()
     }
-    set {message = .leave(newValue)}
+    set {_uniqueStorage()._message = .leave(newValue)}
+  }
+
+  public var proof: Neuroshard_WorkProof {
+    get {
+      if case .proof(let v)? = _storage._message {return v}
+      return Neuroshard_WorkProof()
+    }
+    set {_uniqueStorage()._message = .proof(newValue)}
+  }
+
+  public var transfer: Neuroshard_Transfer {
+    get {
+      if case .transfer(let v)? = _storage._message {return v}
+      return Neuroshard_Transfer()
+    }
+    set {_uniqueStorage()._message = .transfer(newValue)}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -605,12 +624,100 @@ public nonisolated struct Neuroshard_GossipRequest: Sendable {
     case heartbeat(Neuroshard_Heartbeat)
     case heartbeatAck(Neuroshard_Heartbeat)
     case leave(Neuroshard_Leave)
+    case proof(Neuroshard_WorkProof)
+    case transfer(Neuroshard_Transfer)
 
   }
 
   public init() {}
 
-  fileprivate var _caller: Neuroshard_Caller? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// A Proof of Neural Work (SPEC §7): what a node did since its previous proof, signed by it and
+/// gossiped; every ledger checks it and credits its reward once.
+public nonisolated struct Neuroshard_WorkProof: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nodeID: String = String()
+
+  /// 33-byte compressed secp256k1 key; SHA-256 of it starts with node_id
+  public var publicKey: Data = Data()
+
+  /// Unix epoch
+  public var timestampMs: Int64 = 0
+
+  public var nonce: UInt64 = 0
+
+  public var uptimeSeconds: Int64 = 0
+
+  /// training batches since the previous proof
+  public var batches: Int64 = 0
+
+  public var samples: Int64 = 0
+
+  /// inference tokens served
+  public var tokens: Int64 = 0
+
+  public var layersHeld: Int32 = 0
+
+  /// full, driver, worker, validator, idle
+  public var role: String = String()
+
+  /// digests of the held weights at the previous proof and now
+  public var modelBefore: UInt64 = 0
+
+  public var modelAfter: UInt64 = 0
+
+  public var loss: Double = 0
+
+  /// r‖s (64 bytes) over the digest of the fields above
+  public var signature: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A signed transfer of NEURO (SPEC §7), applied once by every ledger (by id).
+public nonisolated struct Neuroshard_Transfer: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 64 hex characters
+  public var id: String = String()
+
+  public var from: String = String()
+
+  /// the sender's; SHA-256 of it starts with `from`
+  public var publicKey: Data = Data()
+
+  public var to: String = String()
+
+  /// micro-NEURO
+  public var amountMicro: Int64 = 0
+
+  /// burned
+  public var feeMicro: Int64 = 0
+
+  public var memo: String = String()
+
+  public var nonce: Int64 = 0
+
+  public var timestampMs: Int64 = 0
+
+  /// send, inference
+  public var kind: String = String()
+
+  /// r‖s over the digest of the fields above
+  public var signature: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Neuroshard_PingRequest: Sendable {
@@ -1489,7 +1596,202 @@ nonisolated extension Neuroshard_Leave: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Neuroshard_GossipRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GossipRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}caller\0\u{1}join\0\u{1}welcome\0\u{1}heartbeat\0\u{3}heartbeat_ack\0\u{1}leave\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}caller\0\u{1}join\0\u{1}welcome\0\u{1}heartbeat\0\u{3}heartbeat_ack\0\u{1}leave\0\u{1}proof\0\u{1}transfer\0")
+
+  fileprivate class _StorageClass {
+    var _caller: Neuroshard_Caller? = nil
+    var _message: Neuroshard_GossipRequest.OneOf_Message?
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _caller = source._caller
+      _message = source._message
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._caller) }()
+        case 2: try {
+          var v: Neuroshard_PeerInfo?
+          var hadOneofValue = false
+          if let current = _storage._message {
+            hadOneofValue = true
+            if case .join(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._message = .join(v)
+          }
+        }()
+        case 3: try {
+          var v: Neuroshard_Welcome?
+          var hadOneofValue = false
+          if let current = _storage._message {
+            hadOneofValue = true
+            if case .welcome(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._message = .welcome(v)
+          }
+        }()
+        case 4: try {
+          var v: Neuroshard_Heartbeat?
+          var hadOneofValue = false
+          if let current = _storage._message {
+            hadOneofValue = true
+            if case .heartbeat(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._message = .heartbeat(v)
+          }
+        }()
+        case 5: try {
+          var v: Neuroshard_Heartbeat?
+          var hadOneofValue = false
+          if let current = _storage._message {
+            hadOneofValue = true
+            if case .heartbeatAck(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._message = .heartbeatAck(v)
+          }
+        }()
+        case 6: try {
+          var v: Neuroshard_Leave?
+          var hadOneofValue = false
+          if let current = _storage._message {
+            hadOneofValue = true
+            if case .leave(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._message = .leave(v)
+          }
+        }()
+        case 7: try {
+          var v: Neuroshard_WorkProof?
+          var hadOneofValue = false
+          if let current = _storage._message {
+            hadOneofValue = true
+            if case .proof(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._message = .proof(v)
+          }
+        }()
+        case 8: try {
+          var v: Neuroshard_Transfer?
+          var hadOneofValue = false
+          if let current = _storage._message {
+            hadOneofValue = true
+            if case .transfer(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._message = .transfer(v)
+          }
+        }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._caller {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      switch _storage._message {
+      case .join?: try {
+        guard case .join(let v)? = _storage._message else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      }()
+      case .welcome?: try {
+        guard case .welcome(let v)? = _storage._message else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      }()
+      case .heartbeat?: try {
+        guard case .heartbeat(let v)? = _storage._message else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      }()
+      case .heartbeatAck?: try {
+        guard case .heartbeatAck(let v)? = _storage._message else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      }()
+      case .leave?: try {
+        guard case .leave(let v)? = _storage._message else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      }()
+      case .proof?: try {
+        guard case .proof(let v)? = _storage._message else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      }()
+      case .transfer?: try {
+        guard case .transfer(let v)? = _storage._message else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      }()
+      case nil: break
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Neuroshard_GossipRequest, rhs: Neuroshard_GossipRequest) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._caller != rhs_storage._caller {return false}
+        if _storage._message != rhs_storage._message {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Neuroshard_WorkProof: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WorkProof"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{3}public_key\0\u{3}timestamp_ms\0\u{1}nonce\0\u{3}uptime_seconds\0\u{1}batches\0\u{1}samples\0\u{1}tokens\0\u{3}layers_held\0\u{1}role\0\u{3}model_before\0\u{3}model_after\0\u{1}loss\0\u{1}signature\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1497,114 +1799,166 @@ nonisolated extension Neuroshard_GossipRequest: SwiftProtobuf.Message, SwiftProt
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._caller) }()
-      case 2: try {
-        var v: Neuroshard_PeerInfo?
-        var hadOneofValue = false
-        if let current = self.message {
-          hadOneofValue = true
-          if case .join(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.message = .join(v)
-        }
-      }()
-      case 3: try {
-        var v: Neuroshard_Welcome?
-        var hadOneofValue = false
-        if let current = self.message {
-          hadOneofValue = true
-          if case .welcome(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.message = .welcome(v)
-        }
-      }()
-      case 4: try {
-        var v: Neuroshard_Heartbeat?
-        var hadOneofValue = false
-        if let current = self.message {
-          hadOneofValue = true
-          if case .heartbeat(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.message = .heartbeat(v)
-        }
-      }()
-      case 5: try {
-        var v: Neuroshard_Heartbeat?
-        var hadOneofValue = false
-        if let current = self.message {
-          hadOneofValue = true
-          if case .heartbeatAck(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.message = .heartbeatAck(v)
-        }
-      }()
-      case 6: try {
-        var v: Neuroshard_Leave?
-        var hadOneofValue = false
-        if let current = self.message {
-          hadOneofValue = true
-          if case .leave(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.message = .leave(v)
-        }
-      }()
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nodeID) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.publicKey) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.timestampMs) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.nonce) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.uptimeSeconds) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.batches) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.samples) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.tokens) }()
+      case 9: try { try decoder.decodeSingularInt32Field(value: &self.layersHeld) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.role) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.modelBefore) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.modelAfter) }()
+      case 13: try { try decoder.decodeSingularDoubleField(value: &self.loss) }()
+      case 14: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._caller {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    switch self.message {
-    case .join?: try {
-      guard case .join(let v)? = self.message else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    }()
-    case .welcome?: try {
-      guard case .welcome(let v)? = self.message else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    }()
-    case .heartbeat?: try {
-      guard case .heartbeat(let v)? = self.message else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    }()
-    case .heartbeatAck?: try {
-      guard case .heartbeatAck(let v)? = self.message else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    }()
-    case .leave?: try {
-      guard case .leave(let v)? = self.message else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-    }()
-    case nil: break
+    if !self.nodeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.nodeID, fieldNumber: 1)
+    }
+    if !self.publicKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.publicKey, fieldNumber: 2)
+    }
+    if self.timestampMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.timestampMs, fieldNumber: 3)
+    }
+    if self.nonce != 0 {
+      try visitor.visitSingularUInt64Field(value: self.nonce, fieldNumber: 4)
+    }
+    if self.uptimeSeconds != 0 {
+      try visitor.visitSingularInt64Field(value: self.uptimeSeconds, fieldNumber: 5)
+    }
+    if self.batches != 0 {
+      try visitor.visitSingularInt64Field(value: self.batches, fieldNumber: 6)
+    }
+    if self.samples != 0 {
+      try visitor.visitSingularInt64Field(value: self.samples, fieldNumber: 7)
+    }
+    if self.tokens != 0 {
+      try visitor.visitSingularInt64Field(value: self.tokens, fieldNumber: 8)
+    }
+    if self.layersHeld != 0 {
+      try visitor.visitSingularInt32Field(value: self.layersHeld, fieldNumber: 9)
+    }
+    if !self.role.isEmpty {
+      try visitor.visitSingularStringField(value: self.role, fieldNumber: 10)
+    }
+    if self.modelBefore != 0 {
+      try visitor.visitSingularUInt64Field(value: self.modelBefore, fieldNumber: 11)
+    }
+    if self.modelAfter != 0 {
+      try visitor.visitSingularUInt64Field(value: self.modelAfter, fieldNumber: 12)
+    }
+    if self.loss.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.loss, fieldNumber: 13)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 14)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Neuroshard_GossipRequest, rhs: Neuroshard_GossipRequest) -> Bool {
-    if lhs._caller != rhs._caller {return false}
-    if lhs.message != rhs.message {return false}
+  public static func ==(lhs: Neuroshard_WorkProof, rhs: Neuroshard_WorkProof) -> Bool {
+    if lhs.nodeID != rhs.nodeID {return false}
+    if lhs.publicKey != rhs.publicKey {return false}
+    if lhs.timestampMs != rhs.timestampMs {return false}
+    if lhs.nonce != rhs.nonce {return false}
+    if lhs.uptimeSeconds != rhs.uptimeSeconds {return false}
+    if lhs.batches != rhs.batches {return false}
+    if lhs.samples != rhs.samples {return false}
+    if lhs.tokens != rhs.tokens {return false}
+    if lhs.layersHeld != rhs.layersHeld {return false}
+    if lhs.role != rhs.role {return false}
+    if lhs.modelBefore != rhs.modelBefore {return false}
+    if lhs.modelAfter != rhs.modelAfter {return false}
+    if lhs.loss != rhs.loss {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Neuroshard_Transfer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Transfer"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}from\0\u{3}public_key\0\u{1}to\0\u{3}amount_micro\0\u{3}fee_micro\0\u{1}memo\0\u{1}nonce\0\u{3}timestamp_ms\0\u{1}kind\0\u{1}signature\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.from) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.publicKey) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.to) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.amountMicro) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.feeMicro) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.memo) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.nonce) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.timestampMs) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 11: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.from.isEmpty {
+      try visitor.visitSingularStringField(value: self.from, fieldNumber: 2)
+    }
+    if !self.publicKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.publicKey, fieldNumber: 3)
+    }
+    if !self.to.isEmpty {
+      try visitor.visitSingularStringField(value: self.to, fieldNumber: 4)
+    }
+    if self.amountMicro != 0 {
+      try visitor.visitSingularInt64Field(value: self.amountMicro, fieldNumber: 5)
+    }
+    if self.feeMicro != 0 {
+      try visitor.visitSingularInt64Field(value: self.feeMicro, fieldNumber: 6)
+    }
+    if !self.memo.isEmpty {
+      try visitor.visitSingularStringField(value: self.memo, fieldNumber: 7)
+    }
+    if self.nonce != 0 {
+      try visitor.visitSingularInt64Field(value: self.nonce, fieldNumber: 8)
+    }
+    if self.timestampMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.timestampMs, fieldNumber: 9)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 10)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Neuroshard_Transfer, rhs: Neuroshard_Transfer) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.from != rhs.from {return false}
+    if lhs.publicKey != rhs.publicKey {return false}
+    if lhs.to != rhs.to {return false}
+    if lhs.amountMicro != rhs.amountMicro {return false}
+    if lhs.feeMicro != rhs.feeMicro {return false}
+    if lhs.memo != rhs.memo {return false}
+    if lhs.nonce != rhs.nonce {return false}
+    if lhs.timestampMs != rhs.timestampMs {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.signature != rhs.signature {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
