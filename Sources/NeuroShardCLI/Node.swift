@@ -56,6 +56,9 @@ struct Node: AsyncParsableCommand {
     @Option(help: "BLAS threads for the model's math.")
     var cpuThreads = 1
 
+    @Option(help: "standard (SPEC §4: 100 status, 60 inference, 10 wallet calls a minute per token) or off (a private test network, benchmarks).")
+    var rateLimits = "standard"
+
     @Option(help: "A genesis file: {\"allocations\": {\"<address>\": NEURO, …}}, counted as minted (a test network's starting balances).")
     var genesis: String?
 
@@ -66,6 +69,7 @@ struct Node: AsyncParsableCommand {
             throw ValidationError("unknown model '\(model)' (known: \(ModelConfig.presetNames.joined(separator: ", ")))")
         }
         guard cpuThreads > 0 else { throw ValidationError("--cpu-threads must be positive") }
+        guard ["standard", "off"].contains(rateLimits) else { throw ValidationError("--rate-limits must be standard or off") }
         guard dilocoSteps > 0 else { throw ValidationError("--diloco-steps must be positive") }
         guard (memory ?? 1) > 0, memory?.isFinite ?? true else { throw ValidationError("--memory must be a positive number of MB") }
     }
@@ -116,7 +120,8 @@ struct Node: AsyncParsableCommand {
         let diloco = DiLoCoSettings(innerSteps: dilocoSteps)
         let peers = seedPeers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         var config = NodeConfig(address: address, token: token, apiKeys: apiKey, seedPeers: peers,
-                                trainingEnabled: !noTraining, diloco: diloco, ledger: LedgerSettings(genesis: genesis))
+                                trainingEnabled: !noTraining, diloco: diloco,
+                                rateLimits: rateLimits == "off" ? .off : .standard, ledger: LedgerSettings(genesis: genesis))
         config.dataShard = config.id.low
         if let memory { config.memoryMB = memory }
         config.metricsToken = metricsToken

@@ -18,6 +18,8 @@ public actor NodeHost {
     /// Streamed inference requests' events, by API request.
     private var streams: [UInt64: AsyncStream<String>.Continuation] = [:]
     private var lastRequest: UInt64 = 0
+    /// API calls waiting for the next group commit (see `commitCalls`).
+    private var queuedCalls: [APIRequest] = []
     /// The last state the core asked to keep (written to disk by `persist`, when set).
     public private(set) var durable: DurableState?
     private let persist: @Sendable (DurableState) -> Bool
@@ -76,8 +78,37 @@ public actor NodeHost {
                                  authorization: authorization, idempotencyKey: idempotencyKey, body: body)
         return await withCheckedContinuation { continuation in
             pending[request.id] = continuation
-            handle(.api(request))
+            queuedCalls.append(request)
+            if queuedCalls.count == 1 { Task { self.commitCalls() } }
         }
+    }
+
+    /// Answers the queued API calls with one ledger transaction for all of them: a durable
+    /// commit costs an fsync (milliseconds), so concurrent sends share it (group commit). Their
+    /// answers and broadcasts go out only once the commit is on disk; if it fails, none of its
+    /// writes happened and every call of the group gets a 500.
+    private func commitCalls() {
+        let requests = queuedCalls
+        queuedCalls = []
+        guard let ledger = core.ledger else {
+            for request in requests { handle(.api(request)) }
+            return
+        }
+        var produced: [Effect] = []
+        do {
+            try ledger.batch {
+                for request in requests {
+                    core.handle(.api(request), now: now, rng: &rng, into: &effects)
+                    produced += effects
+                }
+            }
+        } catch {
+            log("ledger commit failed, \(requests.count) calls answered 500: \(error)")
+            let failure = APIError(.internalError, "The ledger could not commit this call").response
+            for request in requests { apply(.respond(requestID: request.id, failure)) }
+            return
+        }
+        for effect in produced { apply(effect) }
     }
 
     /// What became of a peer's message.

@@ -12,6 +12,8 @@ public struct RateLimits: Equatable, Sendable {
     public var wallet: Int
 
     public static let standard = RateLimits(window: .seconds(60), status: 100, inference: 60, wallet: 10)
+    /// For a private test network and benchmarks: no practical limit.
+    public static let off = RateLimits(window: .seconds(60), status: .max, inference: .max, wallet: .max)
 
     public init(window: TimeSpan, status: Int, inference: Int, wallet: Int) {
         self.window = window; self.status = status; self.inference = inference; self.wallet = wallet

@@ -167,8 +167,8 @@ extension NodeCore {
     /// `rewards` of `/api/v1/metrics`: NEURO this node's proofs earned in its own ledger.
     func rewardsBody(now: Timestamp) -> JSON {
         let me = config.id.hex
-        let today = (try? ledger?.minted(to: me, since: now.milliseconds - 86_400_000)) ?? .zero
-        let total = (try? ledger?.minted(to: me, since: .min)) ?? .zero
+        let today = (try? ledger?.earned(by: me, since: now.milliseconds - 86_400_000)) ?? .zero
+        let total = (try? ledger?.earned(by: me, since: .min)) ?? .zero
         var rejected: [(String, JSON)] = []
         for reason in ProofRejection.allCases { rejected.append((reason.rawValue, .int(metrics.proofsRejected[reason] ?? 0))) }
         return [
