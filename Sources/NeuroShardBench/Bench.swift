@@ -11,7 +11,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neuroshard-bench",
         abstract: "Benchmarks that print figures (see the README's Performance section).",
-        subcommands: [Engine.self, Scenarios.self, Sgemm.self, ModelBench.self, HTTPBench.self, GRPCBench.self])
+        subcommands: [Engine.self, Scenarios.self, Sgemm.self, ModelBench.self, HTTPBench.self, GRPCBench.self, LedgerBench.self])
 }
 
 struct Engine: ParsableCommand {

@@ -28,9 +28,7 @@ struct HTTPBench: AsyncParsableCommand {
         }
         setenv("LOG_LEVEL", "warning", 1) // Hummingbird's own start-up lines
         // Limits no benchmark reaches: every call is answered 200, not 429.
-        let unlimited = RateLimits(window: .seconds(60), status: .max, inference: .max, wallet: .max)
-        let config = NodeConfig(address: "127.0.0.1:0", token: "bench",
-                                trainingEnabled: false, rateLimits: unlimited)
+        let config = NodeConfig(address: "127.0.0.1:0", token: "bench", trainingEnabled: false, rateLimits: .off)
         let node = NodeHost(core: NodeCore(config: config, objective: NoisyQuadratic()), seed: 1) { _ in }
         await node.start()
         guard case .response(let sample) = await node.call(method: "GET", path: "/api/v1/status", query: [],

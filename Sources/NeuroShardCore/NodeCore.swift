@@ -47,8 +47,8 @@ public struct NodeCore: Sendable {
     var knownAddresses: [String]
     /// Steps taken with the holders of the other layers (a node holding part of the model).
     var pipeline = PipelineState()
-    /// Generations the shell is running, by API request: when each started, and its id.
-    var inferences: [UInt64: (started: Timestamp, id: String, route: [InferenceHop])] = [:]
+    /// Generations the shell is running, by API request.
+    var inferences: [UInt64: RunningInference] = [:]
     /// The NEURO ledger (SPEC §7): a file in production, in memory in the simulator; none when
     /// the ledger is off (thousands of simulated nodes would hold thousands of databases).
     public let ledger: Ledger?

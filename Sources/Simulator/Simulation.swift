@@ -239,9 +239,10 @@ public final class Simulation {
                 send(message, from: i, toAddress: address)
             case .respond(_, let response):
                 stats.http[response.status, default: 0] += 1
-            case .infer:
-                // Generation runs in the production shell; scenarios load the API without it.
-                stats.http[APIErrorCode.unavailable.httpStatus, default: 0] += 1
+            case .infer(let id, _):
+                // Generation runs in the production shell; scenarios load the API without it. The
+                // core hears it failed, so it answers (503) and releases what it held back.
+                input(.inferenceFinished(requestID: id, .failure(InferenceFailure("the simulator does not generate text"))), to: i)
             case .setTimer(let kind, let after):
                 queue.push(at: now + nodes[i].trueDelay(after), .timer(node: Int32(i), incarnation: nodes[i].incarnation, kind))
             case .startCompute(let job):

@@ -1,5 +1,6 @@
 import Deterministic
 import Foundation
+import Ledger
 import NeuroLLM
 @testable import NeuroShardCore
 import Testing
@@ -17,11 +18,14 @@ private func tinyObjective() throws -> TransformerObjective {
     }
 }
 
-/// Three nodes that know each other, the tiny model split 0..<2 / 2..<3 / 3..<4, not training.
-private func split(_ objective: TransformerObjective) -> Cluster {
+/// Three nodes that know each other, the tiny model split 0..<2 / 2..<3 / 3..<4, not training;
+/// the genesis gives each `funds` NEURO.
+private func split(_ objective: TransformerObjective, funds: Double = 10) -> Cluster {
     var cluster = Cluster()
+    let genesis = funds > 0 ? stages.map { GenesisAllocation(address: nodeID($0.n), amount: Micro(neuro: funds)!) } : []
     for stage in stages {
         var config = membershipConfig(stage.n, stage.address, seeds: ["driver"])
+        config.ledger.genesis = genesis
         config.memoryMB = objective.layerMemoryMB * Double(stage.layers.count)
         config.rateLimits = RateLimits(window: .seconds(60), status: 100, inference: 3, wallet: 10)
         config.apiKeys = ["reader"]
@@ -73,12 +77,22 @@ private func post(_ cluster: inout Cluster, _ address: String, _ body: String, i
         // The report becomes the answer.
         let done = cluster.input("worker", .inferenceFinished(requestID: 7, .success(InferenceResult(
             text: "abc", promptTokens: 3, tokens: 3, finishReason: "length", inference: .milliseconds(40)))), at: at(3.1))
-        guard case .respond(7, let response)? = done.first else { Issue.record("no answer: \(done)"); return }
+        guard let response = done.compactMap({ e -> APIResponse? in if case .respond(7, let r) = e { r } else { nil } }).first else {
+            Issue.record("no answer: \(done)"); return
+        }
         #expect(response.status == 200)
         #expect(keys(response.body) == ["id", "text", "tokens_generated", "finish_reason", "usage", "cost", "timing", "route"])
         #expect(response.body["text"] == .string("abc"))
         #expect(response.body["usage"]?["total_tokens"] == .int(6))
         #expect(response.body["cost"]?["currency"] == .string("NEURO"))
+        // 3 tokens at 0.001 NEURO through the whole model: the driver ran half of it, the
+        // validator a quarter; the worker's own quarter is free.
+        #expect(response.body["cost"]?["amount"] == .double(0.00225))
+        let paid = done.compactMap { e -> (String, SignedTransfer)? in if case .send(let to, .transfer(let t)) = e { (to, t) } else { nil } }
+        #expect(Set(paid.map { "\($0.1.to.short) \($0.1.amount)" }) == ["\(nodeID(1).short) 0.0015", "\(nodeID(3).short) 0.00075"])
+        #expect(paid.allSatisfy { $0.1.kind == .inference && $0.1.fee == .zero && $0.1.isAuthentic })
+        #expect(try cluster["worker"].ledger!.balance(of: nodeID(2).hex).available == Micro(neuro: 10 - 0.00225)!)
+        #expect(try cluster["worker"].ledger!.totals().conserved)
         #expect(response.body["timing"]?["total_ms"]?.doubleValue.map { abs($0 - 100) < 1e-6 } == true)
         #expect(response.body["timing"]?["queue_ms"]?.doubleValue.map { abs($0 - 60) < 1e-6 } == true)
         let metrics = cluster["worker"].metricsBody(now: at(4))
@@ -151,5 +165,45 @@ private func post(_ cluster: inout Cluster, _ address: String, _ body: String, i
         guard case .infer? = post(&cluster, "driver", #"{"prompt": "x"}"#, id: 5, at: at(64)).first else {
             Issue.record("the window's end frees the limit"); return
         }
+    }
+
+    /// The price is known before any work: a caller who cannot pay the other nodes gets 402 and
+    /// nothing runs; the most it could owe is held back while the generation runs.
+    @Test func aCallerWhoCannotPayGets402AndNothingRuns() throws {
+        var poor = split(try tinyObjective(), funds: 0)
+        let effects = post(&poor, "worker", #"{"prompt": "Hi", "max_tokens": 100}"#, id: 1)
+        guard case .respond(_, let r)? = effects.first, effects.count == 1 else { Issue.record("\(effects)"); return }
+        expectError(r, status: 402, code: "INSUFFICIENT_BALANCE")
+        #expect(r.body["error"]?["details"] == ["balance": 0.0, "required": 0.075])
+
+        var cluster = split(try tinyObjective(), funds: 0.1)
+        #expect(post(&cluster, "worker", #"{"prompt": "Hi", "max_tokens": 100}"#, id: 2).contains { if case .infer = $0 { true } else { false } })
+        #expect(try cluster["worker"].balanceBody()["balances"]?["pending"] == .double(0.075))
+        let second = post(&cluster, "worker", #"{"prompt": "Hi", "max_tokens": 100}"#, id: 3, at: at(30))
+        guard case .respond(_, let refused)? = second.first else { Issue.record("\(second)"); return }
+        expectError(refused, status: 402, code: "INSUFFICIENT_BALANCE")
+        #expect(refused.body["error"]?["details"]?["balance"] == .double(0.025), "what is held back cannot be spent twice")
+        _ = cluster.input("worker", .inferenceFinished(requestID: 2, .failure(InferenceFailure("gone"))), at: at(31))
+        #expect(try cluster["worker"].balanceBody()["balances"]?["pending"] == .double(0), "a failed generation costs nothing")
+        #expect(try cluster["worker"].balanceBody()["balances"]?["available"] == .double(0.1))
+    }
+
+    /// A node holding the whole model serves its owner free, with an empty wallet.
+    @Test func aLoneFullReplicaServesForFree() throws {
+        let objective = try tinyObjective()
+        var cluster = Cluster()
+        var config = membershipConfig(9, "alone")
+        config.memoryMB = objective.layerMemoryMB * 4
+        cluster.add(NodeCore(config: config, objective: objective,
+                             restoring: DurableState(round: 0, completedRounds: 0, theta0: objective.initialParameters(range: 0..<4),
+                                                     outerVelocity: [], knownPeers: [])), seed: 9)
+        cluster.input("alone", .start, at: at(0))
+        let effects = cluster.input("alone", .api(APIRequest(id: 1, method: "POST", path: "/api/v1/inference",
+                                                             authorization: "Bearer token-alone", body: Array(#"{"prompt": "Hi"}"#.utf8))), at: at(1))
+        #expect(effects.contains { if case .infer = $0 { true } else { false } })
+        let done = cluster.input("alone", .inferenceFinished(requestID: 1, .success(InferenceResult(
+            text: "x", promptTokens: 2, tokens: 5, finishReason: "length", inference: .milliseconds(5)))), at: at(2))
+        guard case .respond(1, let r)? = done.first else { Issue.record("\(done)"); return }
+        #expect(r.body["cost"]?["amount"] == .double(0))
     }
 }

@@ -1,4 +1,5 @@
 import Deterministic
+import Ledger
 import Training
 
 /// What the shell is asked to generate: the request's text and sampling options, and the
@@ -57,9 +58,35 @@ public struct InferenceFailure: Error, Sendable, Equatable {
 
 /// `POST /api/v1/inference` (SPEC §4): the core checks the request and plans the route; the shell
 /// runs it (it involves other nodes and real time) and reports back; the core answers.
+/// A generation the shell is running: when it started, its id, its route, and the NEURO held
+/// back to pay the other nodes of the route.
+struct RunningInference: Sendable {
+    var started: Timestamp
+    var id: String
+    var route: [InferenceHop]
+    var held: Micro
+}
+
 extension NodeCore {
-    /// Cost of one generated token, in NEURO.
-    static let pricePerToken = 0.001
+    /// What one generated token costs through the whole model: 0.001 NEURO (1,000 micro-NEURO).
+    static let microPerToken: Int64 = 1_000
+
+    /// What `tokens` cost for the layers the other nodes of `route` run, per node: each is paid
+    /// for its share of the model's layers (this node's own layers are free, so a lone full
+    /// replica serves its owner with an empty wallet).
+    func payments(for tokens: Int, route: [InferenceHop]) -> [(node: NodeID, amount: Micro)] {
+        var owed: [NodeID: Int64] = [:]
+        for hop in route where hop.node != config.id {
+            owed[hop.node, default: 0] += Int64(tokens) * Self.microPerToken * Int64(hop.layers.count) / Int64(objective.layerCount)
+        }
+        return owed.sorted { $0.key < $1.key }.compactMap { node, micro in
+            micro > 0 ? Micro(micro: micro).map { (node, $0) } : nil
+        }
+    }
+
+    static func total(_ payments: [(node: NodeID, amount: Micro)]) -> Micro {
+        payments.reduce(.zero) { $0.adding($1.amount) ?? .max }
+    }
 
     mutating func startInference(_ request: APIRequest, now: Timestamp, rng: inout DeterministicRNG) throws(APIError) {
         let body = try RequestBody(request.body)
@@ -77,9 +104,17 @@ extension NodeCore {
             throw APIError(.unavailable, "This node's model does not generate text")
         }
         let route = try inferenceRoute()
+        // The price is known before any work: the most the other nodes can be owed is held back.
+        let held = Self.total(payments(for: maxTokens, route: route))
+        if held > .zero {
+            let balance = try ledgerRead { try $0.balance(of: config.id.hex) }.available
+            let free = balance.subtracting(reserved) ?? .zero
+            guard free >= held else { throw Self.insufficient(free, held) }
+            reserved = reserved.adding(held) ?? .max
+        }
         metrics.inferenceRequests += 1
         let id = "inf-\(config.id.short)-\(metrics.inferenceRequests)"
-        inferences[request.id] = (started: now, id: id, route: route)
+        inferences[request.id] = RunningInference(started: now, id: id, route: route, held: held)
         out.append(.infer(requestID: request.id, InferenceOrder(
             id: id, prompt: prompt, maxTokens: maxTokens, temperature: temperature,
             topK: topK == 0 ? nil : topK, topP: topP, stop: stop, stream: stream,
@@ -109,7 +144,10 @@ extension NodeCore {
     }
 
     mutating func inferenceFinished(requestID: UInt64, _ outcome: Result<InferenceResult, InferenceFailure>, now: Timestamp) {
-        let (started, id, route) = inferences.removeValue(forKey: requestID) ?? (started: now, id: "inf-\(config.id.short)-?", route: [])
+        let running = inferences.removeValue(forKey: requestID)
+            ?? RunningInference(started: now, id: "inf-\(config.id.short)-?", route: [], held: .zero)
+        let (started, id, route) = (running.started, running.id, running.route)
+        reserved = reserved.subtracting(running.held) ?? .zero
         let total = now - started
         metrics.recordInference(latency: total)
         switch outcome {
@@ -117,6 +155,11 @@ extension NodeCore {
             out.append(.respond(requestID: requestID, APIError(.unavailable, "Inference failed: \(failure.reason)").response))
         case .success(let r):
             metrics.tokensGenerated += r.tokens
+            let paid: Micro
+            do { paid = try pay(payments(for: r.tokens, route: route), now: now) } catch {
+                out.append(.respond(requestID: requestID, error.response))
+                return
+            }
             let queue = max(.zero, total - r.inference)
             out.append(.respond(requestID: requestID, .ok([
                 "id": .string(id),
@@ -125,12 +168,35 @@ extension NodeCore {
                 "finish_reason": .string(r.finishReason),
                 "usage": ["prompt_tokens": .int(r.promptTokens), "completion_tokens": .int(r.tokens),
                           "total_tokens": .int(r.promptTokens + r.tokens)],
-                "cost": ["amount": .double(Double(r.tokens) * Self.pricePerToken), "currency": "NEURO"],
+                "cost": ["amount": .double(paid.neuro), "currency": "NEURO"],
                 "timing": ["queue_ms": .double(queue.milliseconds), "inference_ms": .double(r.inference.milliseconds),
                            "total_ms": .double(total.milliseconds)],
                 // Which nodes ran which layers (the first in-reach holders when the request came).
                 "route": .array(route.map { ["node_id": .string($0.node.hex), "layers": .array($0.layers.map { .int($0) })] }),
             ])))
         }
+    }
+}
+
+extension NodeCore {
+    /// Pays the other nodes of a finished generation: one signed inference transfer each (no
+    /// fee), gossiped like any transfer. The amounts were held back, so the balance covers them.
+    mutating func pay(_ payments: [(node: NodeID, amount: Micro)], now: Timestamp) throws(APIError) -> Micro {
+        var paid = Micro.zero
+        for (node, amount) in payments {
+            let nonce = try ledgerRead { try $0.nextNonce(for: config.id.hex) }
+            let stamp = now.milliseconds
+            let transfer = SignedTransfer(
+                id: SignedTransfer.contentID(from: config.id, to: node, amount: amount, nonce: nonce, timestampMs: stamp),
+                from: config.id, publicKey: config.key.publicKey.compressed, to: node, amount: amount, fee: .zero,
+                memo: "inference", nonce: nonce, timestampMs: stamp, kind: .inference).signed(by: config.key)
+            switch try apply(transfer, spendable: reserved) {
+            case .applied:
+                broadcast(.transfer(transfer))
+                paid = paid.adding(amount) ?? paid
+            case .refused(let error): throw error
+            }
+        }
+        return paid
     }
 }
