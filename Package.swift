@@ -79,12 +79,12 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario"]),
         .testTarget(name: "WireTests", dependencies: [
-            "Wire", "NeuroShardCore", "Training", "Deterministic",
+            "Wire", "NeuroShardCore", "Training", "Deterministic", "Identity",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         // Runs the built `neuroshard` binary as a user would (exit codes, files written).
         .testTarget(name: "CLITests", dependencies: [
-            "NeuroShardCLI", "Server", "NeuroShardCore", "Training", .product(name: "Yams", package: "Yams"),
+            "NeuroShardCLI", "Server", "NeuroShardCore", "Training", "Identity", "Ledger", .product(name: "Yams", package: "Yams"),
         ]),
     ]
 )

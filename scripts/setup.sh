@@ -15,10 +15,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# The Python client test's own environment (grpcio, grpcio-tools, requests), beside the build.
+# The Python tests' own environment (grpcio, grpcio-tools, requests; cryptography for the
+# independent identity check), beside the build.
 venv=.build/python
-if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import grpc, grpc_tools, requests" 2>/dev/null; then
+if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import grpc, grpc_tools, requests, cryptography" 2>/dev/null; then
   echo "setup: preparing $venv" >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "grpcio==1.68.1" "grpcio-tools==1.68.1" "requests==2.32.3"
+  "$venv/bin/pip" install -q --disable-pip-version-check "grpcio==1.68.1" "grpcio-tools==1.68.1" "requests==2.32.3" "cryptography==50.0.2"
 fi

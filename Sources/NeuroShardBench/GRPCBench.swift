@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Identity
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import NeuroShardCore
@@ -40,16 +41,18 @@ struct GRPCBench: AsyncParsableCommand {
                 let peer = Neuroshard_NeuroShard.Client(wrapping: client)
                 let floats = [Float](repeating: 0.25, count: objective.activationCount)
                 let targets = [Int32](repeating: 5, count: objective.batch * spec.sequence)
-                let caller = Neuroshard_Caller.with { $0.nodeID = NodeID(high: 3, low: 4).hex; $0.address = "127.0.0.1:1" }
+                // Each call signed as a peer signs it (SHA-256 of the request, then ECDSA).
+                let signer = CallSigner(key: SigningKey(token: "bench-peer"), address: "127.0.0.1:1")
                 func forward(_ i: Int) -> Neuroshard_ForwardRequest {
-                    .with {
-                        $0.caller = caller
-                        $0.caller.timestampMs = Int64(Date().timeIntervalSince1970 * 1000)
-                        $0.step = .with { $0.driver = caller.nodeID; $0.number = UInt64(i) }
+                    var request = Neuroshard_ForwardRequest.with {
+                        $0.caller = signer.caller()
+                        $0.step = .with { $0.driver = signer.key.nodeID; $0.number = UInt64(i) }
                         $0.layer = 1
                         $0.activations = Neuroshard_Tensor(floats)
                         $0.labels = targets
                     }
+                    signer.sign(&request)
+                    return request
                 }
                 let bytes = Double(floats.count * 4 + targets.count * 4)
                 _ = try await peer.forward(forward(0)) // connection and first-call costs

@@ -13,16 +13,16 @@ struct InferenceRun: Sendable {
     let order: InferenceOrder
     let objective: any PipelineObjective
     let links: PeerLinks
-    let caller: @Sendable () -> Neuroshard_Caller
+    let signer: CallSigner
     /// This node's weights for each of its hops, by first layer: cut once, not once per token.
     let local: [Int: LayerParameters]
     static let hopTimeout: Duration = .seconds(30)
 
-    init(order: InferenceOrder, objective: any PipelineObjective, links: PeerLinks, caller: @escaping @Sendable () -> Neuroshard_Caller) {
+    init(order: InferenceOrder, objective: any PipelineObjective, links: PeerLinks, signer: CallSigner) {
         self.order = order
         self.objective = objective
         self.links = links
-        self.caller = caller
+        self.signer = signer
         local = Dictionary(uniqueKeysWithValues: order.route.filter { $0.address == nil }
             .map { ($0.layers.lowerBound, order.local.restricted(to: $0.layers)) })
     }
@@ -73,8 +73,8 @@ struct InferenceRun: Sendable {
     private func remote(_ hop: InferenceHop, address: String, input: PipelineInput, token: Int) async throws(InferenceFailure)
         -> InferenceOutput {
         guard let peer = links.client(address) else { throw InferenceFailure("no link to \(address)") }
-        let request = Neuroshard_ForwardRequest.with {
-            $0.caller = caller()
+        var request = Neuroshard_ForwardRequest.with {
+            $0.caller = signer.caller()
             $0.sessionID = order.id
             $0.requestID = UInt64(token)
             $0.layer = Int32(hop.layers.lowerBound)
@@ -83,6 +83,7 @@ struct InferenceRun: Sendable {
             case .activations(let a): $0.activations = Neuroshard_Tensor(a)
             }
         }
+        signer.sign(&request)
         var options = CallOptions.defaults
         options.timeout = Self.hopTimeout
         let response: Neuroshard_ForwardResponse

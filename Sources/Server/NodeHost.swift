@@ -25,7 +25,8 @@ public actor NodeHost {
     private let persist: @Sendable (DurableState) -> Bool
     private let log: @Sendable (String) -> Void
     private let links: PeerLinks
-    private let me: Neuroshard_Caller
+    /// Signs this node's peer calls with its key (SPEC §5).
+    let signer: CallSigner
 
     /// `seed` comes from the system's entropy: the core draws its randomness from it, never
     /// from the system itself. `persist` writes a durable state and says whether it could.
@@ -36,9 +37,8 @@ public actor NodeHost {
         origin = clock.now
         self.persist = persist
         self.log = log
-        let me = Neuroshard_Caller.with { $0.nodeID = core.config.id.hex; $0.address = core.config.address }
-        self.me = me
-        links = PeerLinks(caller: { me.stamped() }, log: log)
+        signer = CallSigner(key: core.config.key, address: core.config.address)
+        links = PeerLinks(signer: signer, log: log)
     }
 
     /// The wall clock when the host started, in nanoseconds since the Unix epoch.
@@ -51,8 +51,8 @@ public actor NodeHost {
     public var info: PeerInfo { core.info }
     public var role: Role { core.role }
     public var peerCount: Int { core.peers.count }
-    /// This node as the caller of a peer call, stamped now.
-    var caller: Neuroshard_Caller { me.stamped() }
+    /// Whether `authorization` (a call's metadata) carries this node's own token: its operator.
+    func isOperator(_ authorization: String?) -> Bool { core.isOwner(authorization) }
 
     public func start() { handle(.start) }
 
@@ -201,7 +201,7 @@ public actor NodeHost {
             events = continuation
             pending.removeValue(forKey: id)?.resume(returning: .events(stream))
         }
-        let run = InferenceRun(order: order, objective: objective, links: links, caller: { [me] in me.stamped() })
+        let run = InferenceRun(order: order, objective: objective, links: links, signer: signer)
         Task.detached { [events] in
             let outcome = await run.run { index, piece in events?.yield(ServerSentEvent.token(index: index, text: piece)) }
             await self.inferenceFinished(id, outcome)
@@ -214,15 +214,6 @@ public actor NodeHost {
 
     private func computeFinished(_ id: UInt64, _ output: ComputeOutput) {
         handle(.computeFinished(jobID: id, output))
-    }
-}
-
-extension Neuroshard_Caller {
-    /// This caller at the current wall-clock time (receivers refuse calls older than a minute).
-    func stamped() -> Neuroshard_Caller {
-        var c = self
-        c.timestampMs = Int64(Date().timeIntervalSince1970 * 1000)
-        return c
     }
 }
 

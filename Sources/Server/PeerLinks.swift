@@ -50,15 +50,15 @@ final class PeerLinks: Sendable {
         var byAddress: [String: Link] = [:]
         var recency: [String] = []
     }
-    private let caller: @Sendable () -> Neuroshard_Caller
+    private let signer: CallSigner
     private let settings: Settings
     private let log: @Sendable (String) -> Void
 
-    /// `caller` names this node on each call, with the time of the call.
-    init(settings: Settings = .init(), caller: @escaping @Sendable () -> Neuroshard_Caller,
+    /// `signer` names this node on each call, stamped and signed.
+    init(settings: Settings = .init(), signer: CallSigner,
          log: @escaping @Sendable (String) -> Void) {
         self.settings = settings
-        self.caller = caller
+        self.signer = signer
         self.log = log
     }
 
@@ -97,8 +97,8 @@ final class PeerLinks: Sendable {
             do { try await grpc.runConnections() } catch { log("peer \(address): \(error)") }
         }
         let (stream, queue) = AsyncStream.makeStream(of: Outgoing.self, bufferingPolicy: .bufferingNewest(settings.queueLimit))
-        let lane = Task { [settings, caller, log] in
-            await Self.run(stream, to: Client(wrapping: grpc), address: address, settings: settings, caller: caller, log: log)
+        let lane = Task { [settings, signer, log] in
+            await Self.run(stream, to: Client(wrapping: grpc), address: address, settings: settings, signer: signer, log: log)
         }
         while table.byAddress.count >= settings.maxLinks, !table.recency.isEmpty {
             if let old = table.byAddress.removeValue(forKey: table.recency.removeFirst()) {
@@ -134,10 +134,10 @@ final class PeerLinks: Sendable {
     }
 
     private static func run(_ stream: AsyncStream<Outgoing>, to peer: Client, address: String, settings: Settings,
-                            caller: @escaping @Sendable () -> Neuroshard_Caller, log: @escaping @Sendable (String) -> Void) async {
+                            signer: CallSigner, log: @escaping @Sendable (String) -> Void) async {
         var unreachable = false
         for await item in stream {
-            let failure = await deliver(item, to: peer, settings: settings, caller: caller)
+            let failure = await deliver(item, to: peer, settings: settings, signer: signer)
             // An unreachable peer is reported when it goes and when it comes back, not for every
             // message the core keeps sending it.
             switch failure {
@@ -155,7 +155,7 @@ final class PeerLinks: Sendable {
 
     /// Sends one message, retrying while the peer is unavailable; the last error, or nil.
     private static func deliver(_ item: Outgoing, to peer: Client, settings: Settings,
-                                caller: @Sendable () -> Neuroshard_Caller) async -> RPCError? {
+                                signer: CallSigner) async -> RPCError? {
         var options = CallOptions.defaults
         switch item.message {
         case .update, .checkpoint, .checkpointRequest: options.timeout = settings.bulkTimeout
@@ -163,7 +163,7 @@ final class PeerLinks: Sendable {
         }
         for attempt in 1...settings.attempts {
             do {
-                try await call(PeerCall(item.message, caller: caller()), peer, options: options, reply: item.reply)
+                try await call(signer.call(item.message), peer, options: options, reply: item.reply)
                 return nil
             } catch let error as RPCError where error.code == .unavailable && attempt < settings.attempts && !Task.isCancelled {
                 try? await Task.sleep(for: settings.backoff * (1 << (attempt - 1)))

@@ -15,7 +15,7 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
     static let maxAge: Int64 = 60_000
 
     func forward(request: Neuroshard_ForwardRequest, context: ServerContext) async throws -> Neuroshard_ForwardResponse {
-        let (host, from) = try accept(request.caller)
+        let (host, from) = try await accept(request)
         if !request.sessionID.isEmpty { return try await infer(request, host: host) }
         let ack = try Self.ack(await host.deliver(try decode { try PeerMessage(training: request) }, from: from))
         return .with { $0.ack = ack }
@@ -48,12 +48,12 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
     }
 
     func backward(request: Neuroshard_BackwardRequest, context: ServerContext) async throws -> Neuroshard_Ack {
-        let (host, from) = try accept(request.caller)
+        let (host, from) = try await accept(request)
         return try Self.ack(await host.deliver(try decode { try PeerMessage(request) }, from: from))
     }
 
     func exchangeGradient(request: Neuroshard_ExchangeGradientRequest, context: ServerContext) async throws -> Neuroshard_Ack {
-        let (host, from) = try accept(request.caller)
+        let (host, from) = try await accept(request)
         let delivery = await host.deliver(try decode { try PeerMessage(request) }, from: from)
         var ack = try Self.ack(delivery)
         // Well-formed but judged unfit (absurd size, outside the robust bounds): not taken.
@@ -66,7 +66,7 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
 
     func getCheckpoint(request: Neuroshard_GetCheckpointRequest, response: RPCWriter<Neuroshard_CheckpointChunk>,
                        context: ServerContext) async throws {
-        let (host, _) = try accept(request.caller)
+        let (host, _) = try await accept(request)
         guard request.layerStart >= 0, request.layerEnd > request.layerStart else {
             throw RPCError(code: .invalidArgument, message: "layers \(request.layerStart)..<\(request.layerEnd) are not a range")
         }
@@ -74,7 +74,7 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
         guard let checkpoint = await host.checkpoint(layers: wanted) else {
             throw RPCError(code: .notFound, message: "this node holds none of layers \(wanted.lowerBound)..<\(wanted.upperBound)")
         }
-        for chunk in CheckpointTransfer.chunks(checkpoint, sender: await host.caller) { try await response.write(chunk) }
+        for chunk in CheckpointTransfer.chunks(checkpoint, sender: host.signer.caller()) { try await response.write(chunk) }
     }
 
     func putCheckpoint(request: RPCAsyncSequence<Neuroshard_CheckpointChunk, any Error>,
@@ -84,7 +84,7 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
         for try await chunk in request {
             try decode { try assembler.add(chunk) }
             // The header (first chunk) names the sender: checked before any more data is taken.
-            if caller == nil { caller = try accept(assembler.sender ?? .init()) }
+            if caller == nil { caller = try await accept(chunk.header) }
         }
         let checkpoint = try decode { try assembler.finish() }
         guard let (host, from) = caller else { throw RPCError(code: .invalidArgument, message: "checkpoint: no chunks") }
@@ -99,7 +99,7 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
     }
 
     func gossip(request: Neuroshard_GossipRequest, context: ServerContext) async throws -> Neuroshard_Ack {
-        let (host, from) = try accept(request.caller)
+        let (host, from) = try await accept(request)
         return try Self.ack(await host.deliver(try decode { try PeerMessage(request) }, from: from))
     }
 
@@ -122,15 +122,21 @@ struct PeerService: Neuroshard_NeuroShard.SimpleServiceProtocol {
 
     // MARK: - Checks
 
-    /// The node, and who calls: a well-formed id, stamped within `maxAge` of now.
-    private func accept(_ caller: Neuroshard_Caller) throws -> (NodeHost, NodeID) {
+    /// The node, and who calls: a well-formed id, stamped within `maxAge` of now, and the
+    /// request signed by that id's key, or the call made by the node's operator (its own token
+    /// in the `authorization` metadata).
+    private func accept<Request: SignedCall>(_ request: Request) async throws -> (NodeHost, NodeID) {
         guard let host = slot.host else { throw RPCError(code: .unavailable, message: "the node is starting") }
+        let caller = request.caller
         let id: NodeID
         do { id = try caller.id() } catch { throw RPCError(code: .unauthenticated, message: error.description) }
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = CallSigner.nowMs
         // A range check, not a subtraction: any Int64 may arrive, and none may overflow.
         guard (now - Self.maxAge...now + Self.maxAge).contains(caller.timestampMs) else {
             throw RPCError(code: .unauthenticated, message: "caller.timestamp_ms \(caller.timestampMs) is more than \(Self.maxAge) ms from this node's clock")
+        }
+        if await !host.isOperator(OperatorCall.authorization), let problem = request.signatureProblem {
+            throw RPCError(code: .unauthenticated, message: problem)
         }
         return (host, id)
     }

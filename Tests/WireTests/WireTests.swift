@@ -1,5 +1,6 @@
 import Deterministic
 import Foundation
+import Identity
 import NeuroShardCore
 import SwiftProtobuf
 import Testing
@@ -171,5 +172,54 @@ private func roundTrip(_ message: PeerMessage) throws -> PeerMessage {
         process.waitUntilExit()
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(message)")
+    }
+}
+
+/// SPEC §5: every call but Ping carries its caller's key and a signature over the request.
+@Suite struct CallSigningTests {
+    let signer = CallSigner(key: SigningKey(token: "signing-test"), address: "127.0.0.1:9001")
+
+    /// The receiver's view: the request parsed from its bytes.
+    func received<R: SignedCall>(_ request: R) throws -> R { try R(serializedBytes: try request.serializedBytes() as [UInt8]) }
+
+    @Test func everyKindOfCallVerifiesAtTheReceiver() throws {
+        let messages: [PeerMessage] = [
+            .join(info), .leave, .checkpointRequest(layers: 0..<2),
+            .update(RoundUpdate(round: 3, deltas: LayerParameters(range: 1..<2, layers: [[1, 2]]))),
+            .forward(ActivationMessage(step: StepID(driver: alice, number: 1), layer: 1, activations: [0.5], targets: [1])),
+            .backward(GradientMessage(step: StepID(driver: alice, number: 1), gradient: [0.25])),
+            .checkpoint(CheckpointMessage(round: 1, params: LayerParameters(range: 0..<1, layers: [[1, 2, 3]]), velocity: [])),
+        ]
+        for message in messages {
+            let problem: String?
+            switch signer.call(message) {
+            case .gossip(let r): problem = try received(r).signatureProblem
+            case .exchange(let r): problem = try received(r).signatureProblem
+            case .forward(let r): problem = try received(r).signatureProblem
+            case .backward(let r): problem = try received(r).signatureProblem
+            case .getCheckpoint(let r): problem = try received(r).signatureProblem
+            case .putCheckpoint(let chunks): problem = try received(chunks[0].header).signatureProblem
+            }
+            #expect(problem == nil, "\(message.kind): \(problem ?? "")")
+        }
+    }
+
+    @Test func aChangedOrBorrowedOrMissingSignatureIsRefused() throws {
+        guard case .exchange(let signed) = signer.call(.update(RoundUpdate(round: 3, deltas: LayerParameters(range: 1..<2, layers: [[1, 2]])))) else {
+            Issue.record("not an exchange"); return
+        }
+        var tampered = try received(signed)
+        tampered.round = 4
+        #expect(tampered.signatureProblem == "caller.signature does not verify")
+        var stolen = signed
+        stolen.caller.nodeID = bob.hex
+        #expect(stolen.signatureProblem?.contains("does not belong") == true, "a key speaks only for its own id")
+        var unsigned = signed
+        unsigned.caller.publicKey = Data()
+        #expect(unsigned.signatureProblem?.contains("not signed") == true)
+        var other = signed
+        CallSigner(key: SigningKey(token: "someone else"), address: "x").sign(&other)
+        other.caller.publicKey = signed.caller.publicKey
+        #expect(other.signatureProblem == "caller.signature does not verify")
     }
 }

@@ -18,6 +18,8 @@ import unittest
 
 import grpc
 import requests
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
 from grpc_tools import protoc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -32,6 +34,46 @@ def generate_stubs():
                           f"--grpc_python_out={out}", "neuroshard.proto"])
     assert status == 0, "protoc failed on Protos/neuroshard.proto"
     sys.path.insert(0, out)
+
+
+def key_from_token(token):
+    """SPEC §3: the private key is SHA-256 of the token; the id starts SHA-256 of the compressed key."""
+    key = ec.derive_private_key(int.from_bytes(hashlib.sha256(token.encode()).digest(), "big"), ec.SECP256K1())
+    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+    return key, public, hashlib.sha256(public).hexdigest()[:32]
+
+
+def sign(message, key, field="caller"):
+    """Signs a peer call as SPEC §5 has it: ECDSA over SHA-256 of a domain tag, the message type and
+    the request's bytes with the signature empty (this client's own implementation of it). A
+    checkpoint stream is signed through its header, whose caller is `sender`."""
+    getattr(message, field).signature = b""
+    digest = hashlib.sha256(b"neuroshard/call/v1" + message.DESCRIPTOR.full_name.encode()
+                            + message.SerializeToString(deterministic=True)).digest()
+    r, s = utils.decode_dss_signature(key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256()))))
+    getattr(message, field).signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+class SigningStub:
+    """The generated stub, calling as a peer does: every request but Ping signed (a PutCheckpoint
+    stream through its header)."""
+
+    def __init__(self, stub, key):
+        self.stub, self.key = stub, key
+
+    def __getattr__(self, name):
+        method = getattr(self.stub, name)
+
+        def call(request, *args, **kw):
+            if name == "PutCheckpoint":
+                chunks = list(request)
+                if chunks and chunks[0].HasField("header"):
+                    sign(chunks[0].header, self.key, field="sender")
+                return method(iter(chunks), *args, **kw)
+            if name != "Ping" and request.HasField("caller"):
+                sign(request, self.key)
+            return method(request, *args, **kw)
+        return call
 
 
 class Node:
@@ -73,8 +115,9 @@ class ClientTest(unittest.TestCase):
         cls.pb = neuroshard_pb2
         cls.node = Node("--no-training", "--api-key", READER, "--api-key", LIMITED)
         cls.channel = grpc.insecure_channel(cls.node.grpc)
-        cls.stub = neuroshard_pb2_grpc.NeuroShardStub(cls.channel)
-        cls.me = os.urandom(16).hex()
+        cls.raw = neuroshard_pb2_grpc.NeuroShardStub(cls.channel)
+        cls.key, cls.public, cls.me = key_from_token("python-peer-" + os.urandom(8).hex())
+        cls.stub = SigningStub(cls.raw, cls.key)
 
     @classmethod
     def tearDownClass(cls):
@@ -82,7 +125,7 @@ class ClientTest(unittest.TestCase):
         assert cls.node.stop() == 0
 
     def caller(self, **override):
-        fields = dict(node_id=self.me, address="127.0.0.1:1", timestamp_ms=int(time.time() * 1000))
+        fields = dict(node_id=self.me, address="127.0.0.1:1", timestamp_ms=int(time.time() * 1000), public_key=self.public)
         fields.update(override)
         return self.pb.Caller(**fields)
 
@@ -131,6 +174,31 @@ class ClientTest(unittest.TestCase):
         anonymous = self.pb.GetCheckpointRequest(layer_start=0, layer_end=1)
         self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, lambda **kw: list(self.stub.GetCheckpoint(anonymous, **kw)))
 
+    def test_calls_must_be_signed_by_their_callers_key(self):
+        request = lambda: self.pb.GetCheckpointRequest(caller=self.caller(), layer_start=0, layer_end=1)
+        unsigned = request()
+        self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, lambda **kw: list(self.raw.GetCheckpoint(unsigned, **kw)),
+                          contains="signature does not verify")
+        forged = request()
+        sign(forged, key_from_token("someone else")[0])
+        self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, lambda **kw: list(self.raw.GetCheckpoint(forged, **kw)))
+        borrowed = request()
+        borrowed.caller.public_key = key_from_token("someone else")[1]
+        sign(borrowed, key_from_token("someone else")[0])
+        self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, lambda **kw: list(self.raw.GetCheckpoint(borrowed, **kw)),
+                          contains="does not belong")
+        tampered = request()
+        sign(tampered, self.key)
+        tampered.layer_end = 2
+        self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, lambda **kw: list(self.raw.GetCheckpoint(tampered, **kw)))
+        # The node's operator may call unsigned, with the node's own token.
+        chunks = list(self.raw.GetCheckpoint(request(), metadata=[("authorization", f"Bearer {OWNER}")], timeout=10))
+        self.assertEqual(len(chunks[0].header.layer_sizes), 1)
+        self.assertStatus(grpc.StatusCode.UNAUTHENTICATED,
+                          lambda **kw: list(self.raw.GetCheckpoint(request(), metadata=[("authorization", "Bearer nope")], **kw)))
+        # What the node signs, this client verifies: the key in its checkpoint header is its id's.
+        self.assertEqual(hashlib.sha256(chunks[0].header.sender.public_key).hexdigest()[:32], self.node.id)
+
     def test_put_checkpoint(self):
         chunks = self.checkpoint(0, 1)
         chunks[0].header.sender.CopyFrom(self.caller())
@@ -178,8 +246,10 @@ class ClientTest(unittest.TestCase):
         ack = self.stub.ExchangeGradient(self.pb.ExchangeGradientRequest(caller=self.caller(), round=0, deltas=zeros), timeout=10)
         self.assertTrue(ack.accepted, ack.reason)
         poisoned = self.pb.LayerTensors(first_layer=0, layers=[tensor(self.pb, [float("nan")] * sizes[0])])
-        other = self.caller(node_id=os.urandom(16).hex())
-        ack = self.stub.ExchangeGradient(self.pb.ExchangeGradientRequest(caller=other, round=0, deltas=poisoned), timeout=10)
+        key, public, other = key_from_token("python-other-peer")
+        request = self.pb.ExchangeGradientRequest(caller=self.caller(node_id=other, public_key=public), round=0, deltas=poisoned)
+        sign(request, key)
+        ack = self.raw.ExchangeGradient(request, timeout=10)
         self.assertFalse(ack.accepted)
         self.assertIn("finite", ack.reason)
         garbage = self.pb.CompressedLayers(first_layer=0, layers=[b"\x07\x07"])

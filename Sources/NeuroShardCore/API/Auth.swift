@@ -53,3 +53,9 @@ public struct Authenticator: Sendable {
         return diff == 0
     }
 }
+
+extension NodeCore {
+    /// Whether `authorization` presents this node's own token (its operator: on a peer call it
+    /// stands in for a signature, SPEC §5).
+    public func isOwner(_ authorization: String?) -> Bool { authenticator.authenticate(authorization: authorization) == .owner }
+}
