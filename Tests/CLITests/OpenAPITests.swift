@@ -84,8 +84,9 @@ import Yams
     }
 
     @Test func everyResponseFitsTheDocument() async throws {
-        let a = try NodeProcess(token: "token-a", ["--no-training", "--api-key", "reader"])
-        let b = try NodeProcess(token: "token-b", ["--no-training", "--seed-peers", a.grpc])
+        let genesis = ["--genesis", try genesisFile(funding: ["token-a", "token-b"])]
+        let a = try NodeProcess(token: "token-a", ["--no-training", "--api-key", "reader"] + genesis)
+        let b = try NodeProcess(token: "token-b", ["--no-training", "--seed-peers", a.grpc] + genesis)
         #expect(await eventually(within: 15) { await a.get("/api/v1/status")["peer_count"] as? Int == 1 }, "\(b.log)")
 
         for path in ["/api/v1/status", "/api/v1/metrics", "/api/v1/peers", "/api/v1/layers"] {
@@ -95,6 +96,17 @@ import Yams
             #expect(try await check(a, "GET", path, token: "wrong") == 401)
         }
         #expect(try await check(a, "GET", "/api/v1/health", anonymous: true) == 200)
+        // The wallet: 10 calls a minute, so a few of each answer.
+        let to = address(of: "token-b")
+        #expect(try await check(a, "GET", "/api/v1/wallet/balance") == 200)
+        #expect(try await check(a, "GET", "/api/v1/wallet/balance", token: "reader") == 200)
+        #expect(try await check(a, "POST", "/api/v1/wallet/send", body: #"{"to": "\#(to)", "amount": 1.5, "request_id": "r1"}"#) == 200)
+        #expect(try await check(a, "POST", "/api/v1/wallet/send", body: #"{"to": "\#(to)", "amount": 1.5, "request_id": "r1"}"#) == 200)
+        #expect(try await check(a, "POST", "/api/v1/wallet/send", body: #"{"to": "\#(to)", "amount": 1000000}"#) == 402)
+        #expect(try await check(a, "POST", "/api/v1/wallet/send", body: #"{"to": "nobody", "amount": 1}"#) == 400)
+        #expect(try await check(a, "POST", "/api/v1/wallet/send", token: "reader", body: #"{"to": "\#(to)", "amount": 1}"#) == 403)
+        #expect(try await check(a, "GET", "/api/v1/wallet/transactions") == 200)
+        #expect(try await check(b, "GET", "/api/v1/wallet/transactions") == 200, "the receiver's history lists what it got")
         let scrape = try await a.call("GET", "/metrics", anonymous: true)
         #expect(scrape.status == 200 && Self.schema("GET", "/metrics", status: 200, contentType: "text/plain") != nil)
         #expect(String(decoding: scrape.body, as: UTF8.self).contains("\nneuroshard_inference_requests_total "))

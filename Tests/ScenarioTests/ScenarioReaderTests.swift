@@ -489,6 +489,64 @@ private let head = """
             """, saying: "unknown behaviour 'evil'", "sign_flip")
     }
 
+    @Test func ledgerSectionAndProofAttacks() throws {
+        let yaml = """
+            seed: 1
+            duration: 5m
+            nodes:
+              - group: honest
+                count: 3
+              - group: cheat
+                behaviour: forged-proof
+              - group: flood
+                behaviour: flooding_proof
+            ledger:
+              proof_interval: 30s
+              genesis: {honest: 12.5}
+            """
+        let s = try ScenarioReader.parse(yaml, file: "ledger.yaml")
+        #expect(s.ledger.enabled && s.ledger.policy.interval == .seconds(30))
+        #expect(s.groups.map(\.genesisNEURO) == [12.5, 0, 0])
+        #expect(s.groups.map(\.conduct) == [.honest, .forged, .flooding])
+        #expect(s.groups[1].behaviour == .honest, "a proof attack still shares honest updates")
+        let off = try ScenarioReader.parse("seed: 1\nduration: 1m\nnodes:\n  - group: a\nledger: {enabled: false}\n", file: "x.yaml")
+        #expect(!off.ledger.enabled)
+    }
+
+    @Test func badLedgerSections() {
+        expectRejected("""
+            seed: 1
+            duration: 5m
+            nodes:
+              - group: a
+            ledger:
+              genesis: {b: 5}  # HERE
+            """, saying: "genesis names group 'b'")
+        expectRejected("""
+            seed: 1
+            duration: 5m
+            nodes:
+              - group: a
+            ledger:
+              proof_interval: 10ms  # HERE
+            """, saying: "proof_interval must be at least 1s")
+        expectRejected("""
+            seed: 1
+            duration: 5m
+            nodes:
+              - group: a
+            ledger:
+              genesis: {a: -3}  # HERE
+            """, saying: "a")
+        expectRejected("""
+            seed: 1
+            duration: 5m
+            nodes:
+              - group: a
+                behaviour: lazy-proof  # HERE
+            """, saying: "unknown behaviour 'lazy_proof'", "forged_proof")
+    }
+
     @Test func unknownBehaviourParameter() {
         expectRejected("""
             seed: 1
