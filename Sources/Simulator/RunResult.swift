@@ -93,7 +93,12 @@ public struct RunResult: Sendable {
         for (code, count) in stats.http { m["http.\(code)"] = Double(count) }
         m.merge(LedgerFigures(sim.nodes).metrics) { a, _ in a }
         metrics = m
-        expectations = sim.scenario.expectations.map { e in
+        // The ledger's invariant holds at the end of every scenario, listed or not (SPEC §7).
+        var checked = sim.scenario.expectations
+        if m["ledger.conserved"] != nil, !checked.contains(where: { $0.metric == "ledger.conserved" }) {
+            checked.append(try! Expectation.parse("ledger.conserved"))
+        }
+        expectations = checked.map { e in
             let value = m[e.metric] ?? (e.metric.hasPrefix("http.") ? 0 : .nan)
             return (e, value, e.holds(value))
         }

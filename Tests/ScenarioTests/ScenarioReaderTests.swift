@@ -514,37 +514,11 @@ private let head = """
     }
 
     @Test func badLedgerSections() {
-        expectRejected("""
-            seed: 1
-            duration: 5m
-            nodes:
-              - group: a
-            ledger:
-              genesis: {b: 5}  # HERE
-            """, saying: "genesis names group 'b'")
-        expectRejected("""
-            seed: 1
-            duration: 5m
-            nodes:
-              - group: a
-            ledger:
-              proof_interval: 10ms  # HERE
-            """, saying: "proof_interval must be at least 1s")
-        expectRejected("""
-            seed: 1
-            duration: 5m
-            nodes:
-              - group: a
-            ledger:
-              genesis: {a: -3}  # HERE
-            """, saying: "a")
-        expectRejected("""
-            seed: 1
-            duration: 5m
-            nodes:
-              - group: a
-                behaviour: lazy-proof  # HERE
-            """, saying: "unknown behaviour 'lazy_proof'", "forged_proof")
+        func scenario(_ tail: String) -> String { "seed: 1\nduration: 5m\nnodes:\n  - group: a\n" + tail }
+        expectRejected(scenario("ledger:\n  genesis: {b: 5}  # HERE\n"), saying: "genesis names group 'b'")
+        expectRejected(scenario("ledger:\n  proof_interval: 10ms  # HERE\n"), saying: "proof_interval must be at least 1s")
+        expectRejected(scenario("ledger:\n  genesis: {a: -3}  # HERE\n"), saying: "a")
+        expectRejected(scenario("    behaviour: lazy-proof  # HERE\n"), saying: "unknown behaviour 'lazy_proof'", "forged_proof")
     }
 
     @Test func unknownBehaviourParameter() {

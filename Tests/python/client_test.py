@@ -25,6 +25,7 @@ from grpc_tools import protoc
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = None
 OWNER, READER, LIMITED = "python-owner-token", "python-reader", "python-limits"
+RECIPIENT = "python-recipient"  # holds 1 NEURO from genesis, so the ledger knows its address
 
 
 def generate_stubs():
@@ -113,7 +114,11 @@ class ClientTest(unittest.TestCase):
         import neuroshard_pb2
         import neuroshard_pb2_grpc
         cls.pb = neuroshard_pb2
-        cls.node = Node("--no-training", "--api-key", READER, "--api-key", LIMITED)
+        # A test network's starting balances (SPEC §7): 100 NEURO to this node, 1 to a recipient.
+        cls.genesis = os.path.join(tempfile.mkdtemp(prefix="neuroshard-genesis-"), "genesis.json")
+        with open(cls.genesis, "w") as f:
+            json.dump({"allocations": {key_from_token(OWNER)[2]: 100, key_from_token(RECIPIENT)[2]: 1}}, f)
+        cls.node = Node("--no-training", "--api-key", READER, "--api-key", LIMITED, "--genesis", cls.genesis)
         cls.channel = grpc.insecure_channel(cls.node.grpc)
         cls.raw = neuroshard_pb2_grpc.NeuroShardStub(cls.channel)
         cls.key, cls.public, cls.me = key_from_token("python-peer-" + os.urandom(8).hex())
@@ -123,6 +128,8 @@ class ClientTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.channel.close()
         assert cls.node.stop() == 0
+        os.remove(cls.genesis)
+        os.rmdir(os.path.dirname(cls.genesis))
 
     def caller(self, **override):
         fields = dict(node_id=self.me, address="127.0.0.1:1", timestamp_ms=int(time.time() * 1000), public_key=self.public)
@@ -139,8 +146,20 @@ class ClientTest(unittest.TestCase):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return requests.get(self.node.http + path, headers=headers, timeout=10, **kw)
 
-    def post(self, path, token=OWNER, **kw):
-        return requests.post(self.node.http + path, headers={"Authorization": f"Bearer {token}"}, timeout=30, **kw)
+    def post(self, path, token=OWNER, headers=None, **kw):
+        headers = {"Authorization": f"Bearer {token}", **(headers or {})}
+        return requests.post(self.node.http + path, headers=headers, timeout=30, **kw)
+
+    def assertError(self, response, status, code):
+        """An error has exactly the envelope {"error": {code, message, details}} (SPEC §4); returns its body."""
+        self.assertEqual(response.status_code, status, response.text)
+        body = response.json()
+        self.assertEqual(set(body), {"error"}, body)
+        self.assertEqual(set(body["error"]), {"code", "message", "details"}, body)
+        self.assertEqual(body["error"]["code"], code, body)
+        self.assertIsInstance(body["error"]["message"], str)
+        self.assertIsInstance(body["error"]["details"], dict)
+        return body["error"]
 
     def checkpoint(self, start=0, end=4):
         return list(self.stub.GetCheckpoint(self.pb.GetCheckpointRequest(caller=self.caller(), layer_start=start,
@@ -297,6 +316,7 @@ class ClientTest(unittest.TestCase):
         def code(response, status):
             self.assertEqual(response.status_code, status, response.text)
             self.assertEqual(set(response.json()), {"error"})
+            self.assertEqual(set(response.json()["error"]), {"code", "message", "details"}, response.text)
             return response.json()["error"]["code"]
         self.assertEqual(code(self.get("/api/v1/status", token=None), 401), "UNAUTHORIZED")
         self.assertEqual(code(self.get("/api/v1/status", token="wrong"), 401), "UNAUTHORIZED")
@@ -308,6 +328,89 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(code(self.post("/api/v1/inference", json={"prompt": "x", "temperature": -1}), 400), "INVALID_REQUEST")
         self.assertEqual(code(self.post("/api/v1/inference", data=b"x" * (2 << 20)), 400), "INVALID_REQUEST")
         self.assertEqual(self.get("/api/v1/health", token=None).status_code, 200)
+
+    # Wallet. Its rate class allows 10 calls a minute per token, counted once a call is authorised
+    # (401s and the read-only key's 403 are not): the owner's 10 go to test_wallet_send, reads are
+    # made with READER (7 of its 10).
+
+    def test_wallet_balance(self):
+        balance = self.get("/api/v1/wallet/balance", token=READER)
+        self.assertEqual(balance.status_code, 200, balance.text)
+        body = balance.json()
+        self.assertEqual(set(body), {"address", "balances"})
+        self.assertEqual(set(body["balances"]), {"available", "staked", "pending", "total"})
+        self.assertEqual(body["address"], self.get("/api/v1/status").json()["node_id"])
+        self.assertEqual(body["address"], key_from_token(OWNER)[2])
+        money = body["balances"]
+        self.assertTrue(all(isinstance(v, (int, float)) and v >= 0 for v in money.values()), money)
+        self.assertGreater(money["available"], 0)  # genesis, less any send of test_wallet_send
+        self.assertAlmostEqual(money["total"], money["available"] + money["pending"] + money["staked"], places=6)
+        self.assertIn("Authorization", self.assertError(self.get("/api/v1/wallet/balance", token=None), 401,
+                                                        "UNAUTHORIZED")["message"])
+        self.assertError(self.get("/api/v1/wallet/balance", token="wrong"), 401, "UNAUTHORIZED")
+
+    def test_wallet_send(self):
+        to = key_from_token(RECIPIENT)[2]
+        available = lambda: self.get("/api/v1/wallet/balance", token=READER).json()["balances"]["available"]
+        send = lambda body, **kw: self.post("/api/v1/wallet/send", json=body, **kw)
+        before = available()
+
+        # Sent once, retried with the same Idempotency-Key: one transfer, one charge.
+        key = "python-send-" + os.urandom(8).hex()
+        first = self.post("/api/v1/wallet/send", json={"to": to, "amount": 12.5, "memo": "from python"},
+                          headers={"Idempotency-Key": key})
+        self.assertEqual(first.status_code, 200, first.text)
+        receipt = first.json()
+        self.assertEqual(set(receipt), {"transaction_id", "from", "to", "amount", "fee", "memo", "status", "timestamp"})
+        self.assertRegex(receipt["transaction_id"], r"^[0-9a-f]{64}$")
+        self.assertEqual((receipt["from"], receipt["to"], receipt["memo"], receipt["status"]),
+                         (self.node.id, to, "from python", "confirmed"))
+        self.assertAlmostEqual(receipt["amount"], 12.5, places=6)
+        self.assertAlmostEqual(receipt["fee"], 0.625, places=6)  # 5 % of the amount, on top
+        self.assertLess(abs(receipt["timestamp"] - time.time()), 60)
+        again = self.post("/api/v1/wallet/send", json={"to": to, "amount": 12.5, "memo": "from python"},
+                          headers={"Idempotency-Key": key})
+        self.assertEqual(again.status_code, 200, again.text)
+        self.assertEqual(again.json()["transaction_id"], receipt["transaction_id"])
+        after = available()
+        self.assertAlmostEqual(after, round(before - 12.5 - 0.625, 6), places=6)
+
+        # More than the balance: 402 with the balance and amount + fee.
+        poor = self.assertError(send({"to": to, "amount": 1000}), 402, "INSUFFICIENT_BALANCE")
+        self.assertEqual(set(poor["details"]), {"balance", "required"})
+        self.assertAlmostEqual(poor["details"]["balance"], after, places=6)
+        self.assertAlmostEqual(poor["details"]["required"], 1050.0, places=6)
+        self.assertEqual(poor["message"], f"Wallet balance {round(after, 6)!r} NEURO is less than required 1050.0 NEURO")
+
+        # Malformed requests: 400, the field named where there is one.
+        nan = self.post("/api/v1/wallet/send", data=f'{{"to": "{to}", "amount": NaN}}',
+                        headers={"Content-Type": "application/json"})
+        self.assertError(nan, 400, "INVALID_REQUEST")
+        for body, field in (({"to": to, "amount": -1}, "amount"), ({"to": to, "amount": 0}, "amount"),
+                            ({"to": to, "amount": "1"}, "amount"),
+                            ({"to": to.upper(), "amount": 1}, "to"),  # an address is lowercase hex
+                            ({"to": os.urandom(16).hex(), "amount": 1}, "to")):  # well-formed, unknown
+            self.assertEqual(self.assertError(send(body), 400, "INVALID_REQUEST")["details"].get("field"), field, body)
+        self.assertError(send([to, 1]), 400, "INVALID_REQUEST")
+        # A read-only key may not spend (refused before the limiter counts it).
+        self.assertError(send({"to": to, "amount": 1}, token=READER), 403, "FORBIDDEN")
+        self.assertEqual(available(), after)  # nothing refused was charged
+
+        # History, newest first: the send, then the genesis allocation.
+        page = self.get("/api/v1/wallet/transactions", token=READER, params={"limit": 1, "offset": 0})
+        self.assertEqual(page.status_code, 200, page.text)
+        self.assertEqual((page.json()["limit"], page.json()["offset"]), (1, 0))
+        [sent] = page.json()["transactions"]
+        self.assertEqual((sent["type"], sent["transaction_id"], sent["to"], sent["memo"]),
+                         ("sent", receipt["transaction_id"], to, "from python"))
+        self.assertAlmostEqual(sent["amount"], 12.5, places=6)
+        self.assertAlmostEqual(sent["fee"], 0.625, places=6)
+        older = self.get("/api/v1/wallet/transactions", token=READER, params={"limit": 10, "offset": 1}).json()
+        self.assertEqual([(t["type"], t["transaction_id"], t["amount"]) for t in older["transactions"]],
+                         [("genesis", None, 100)])
+        bad = self.assertError(self.get("/api/v1/wallet/transactions", token=READER, params={"limit": 0}),
+                               400, "INVALID_REQUEST")
+        self.assertEqual(bad["details"]["field"], "limit")
 
     def test_rate_limit(self):
         for i in range(100):
