@@ -59,6 +59,12 @@ struct Node: AsyncParsableCommand {
     @Option(help: "standard (SPEC §4: 100 status, 60 inference, 10 wallet calls a minute per token) or off (a private test network, benchmarks).")
     var rateLimits = "standard"
 
+    @Option(help: "Run node --index of this scenario file: its model, settings, behaviour and token (`neuroshard simulate --real` starts such nodes).")
+    var scenario: String?
+
+    @Option(help: "With --scenario: which of its nodes, counted in file order from 0.")
+    var index = 0
+
     @Option(help: "A genesis file: {\"allocations\": {\"<address>\": NEURO, …}}, counted as minted (a test network's starting balances).")
     var genesis: String?
 
@@ -77,10 +83,9 @@ struct Node: AsyncParsableCommand {
     func run() async throws {
         BLAS.setThreads(cpuThreads)
         let secret = try operatorToken()
-        let allocations = try genesis.map(GenesisFile.read) ?? []
-        let id = NodeID(hex: SigningKey(token: secret).nodeID)!
+        let (template, objective, speed) = try plan(token: secret)
+        let id = template.id
         let ledger = try openLedger()
-        let objective = try TransformerSpec(preset: model)!.objective(seed: 0, nodes: 1)
         let store = dataDir.map { DurableStore(directory: $0) }
         let restored = try store?.load()
         if let restored, let problem = mismatch(restored.theta0, objective) {
@@ -95,8 +100,9 @@ struct Node: AsyncParsableCommand {
             guard let grpcPort = await grpc.port else { throw ValidationError("cannot listen on \(host):\(port + 1000)") }
             var httpPort = port
             for await bound in httpPorts { httpPort = bound; break }
-            let node = makeHost(token: secret, genesis: allocations, address: "\(host):\(grpcPort)", objective: objective,
-                                store: store, restored: restored, ledger: ledger)
+            var config = template
+            config.address = "\(host):\(grpcPort)"
+            let node = makeHost(config, objective: objective, speed: speed, store: store, restored: restored, ledger: ledger)
             slot.fill(node)
             await node.start()
             // A node picks its layers at its first heartbeat: report them once it has.
@@ -115,18 +121,42 @@ struct Node: AsyncParsableCommand {
         try await group.run()
     }
 
-    private func makeHost(token: String, genesis: [GenesisAllocation], address: String, objective: any Objective,
-                          store: DurableStore?, restored: DurableState?, ledger: Ledger) -> NodeHost {
-        let diloco = DiLoCoSettings(innerSteps: dilocoSteps)
+    /// The node's settings (its address comes once the server is bound) and model: from the
+    /// flags, or node `--index` of `--scenario` (then also its group's compute speed, FLOP/s).
+    private func plan(token: String) throws -> (NodeConfig, any Objective, Double?) {
         let peers = seedPeers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        var config = NodeConfig(address: address, token: token, apiKeys: apiKey, seedPeers: peers,
-                                trainingEnabled: !noTraining, diloco: diloco,
-                                rateLimits: rateLimits == "off" ? .off : .standard, ledger: LedgerSettings(genesis: genesis))
-        config.dataShard = config.id.low
-        if let memory { config.memoryMB = memory }
+        var config: NodeConfig
+        let objective: any Objective
+        var speed: Double?
+        if let scenario {
+            let loaded: Scenario
+            do { loaded = try ScenarioReader.load(path: scenario) } catch { throw ValidationError(error.description) }
+            let configs = Simulation.nodeConfigs(for: loaded)
+            guard configs.indices.contains(index) else {
+                throw ValidationError("--index \(index): \(scenario) has \(configs.count) nodes")
+            }
+            config = configs[index]
+            guard config.token == token else { throw ValidationError("--token is not the token of node \(index) of \(scenario)") }
+            objective = try Simulation.objective(for: loaded)
+            speed = loaded.groups.flatMap { g in Array(repeating: g.flops, count: g.count) }[index]
+        } else {
+            config = NodeConfig(address: "", token: token, apiKeys: apiKey, trainingEnabled: !noTraining,
+                                diloco: DiLoCoSettings(innerSteps: dilocoSteps),
+                                ledger: LedgerSettings(genesis: try genesis.map(GenesisFile.read) ?? []))
+            config.dataShard = config.id.low
+            if let memory { config.memoryMB = memory }
+            objective = try TransformerSpec(preset: model)!.objective(seed: 0, nodes: 1)
+        }
+        config.seedPeers = peers
+        if rateLimits == "off" { config.rateLimits = .off }
         config.metricsToken = metricsToken
-        return NodeHost(core: NodeCore(config: config, objective: objective, restoring: restored, ledger: ledger),
-                        seed: UInt64.random(in: .min ... .max), persist: { state in
+        return (config, objective, speed)
+    }
+
+    private func makeHost(_ config: NodeConfig, objective: any Objective, speed: Double?, store: DurableStore?,
+                          restored: DurableState?, ledger: Ledger) -> NodeHost {
+        NodeHost(core: NodeCore(config: config, objective: objective, restoring: restored, ledger: ledger),
+                        seed: UInt64.random(in: .min ... .max), computeSpeed: speed, persist: { state in
                             guard let store else { return true }
                             do { try store.save(state); return true } catch { say("\(error)"); return false }
                         }, log: say)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NeuroShardCore
 import Scenario
 import Simulator
 import Training
@@ -22,6 +23,9 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Print only the final one-line result.")
     var quiet = false
 
+    @Flag(help: "Run the scenario's nodes as real processes on loopback, for its duration in real time (small, fault-free scenarios); results in <out>/<scenario>/<seed>-real/.")
+    var real = false
+
     func validate() throws {
         if let seed, seed > UInt64(Int64.max) { throw ValidationError("--seed must be at most \(Int64.max)") }
     }
@@ -34,6 +38,7 @@ struct Simulate: ParsableCommand {
             throw fail(error.description)
         }
         if let seed { scenario = scenario.reseeded(seed) }
+        if real { return try runReal(scenario) }
         let objectives: [any Objective]
         do { objectives = try Experiment.prepare(scenario) } catch { throw fail("\(file): \(error)") }
         let directory = RunResult.directory(root: out, scenario: scenario.name, seed: scenario.seed)
@@ -61,6 +66,23 @@ struct Simulate: ParsableCommand {
             print(Report.summary(experiment, directory: directory))
         }
         if !experiment.passed { throw ExitCode(1) }
+    }
+}
+
+extension Simulate {
+    private func runReal(_ scenario: Scenario) throws {
+        if let problem = RealRun.problem(scenario) { throw fail("\(file): \(problem)") }
+        let directory = RunResult.directory(root: out, scenario: scenario.name, seed: scenario.seed) + "-real"
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw fail("cannot create \(directory): \(error.localizedDescription)")
+        }
+        if !quiet { print("\(scenario.name): \(scenario.nodeCount) real nodes on loopback for \(scenario.duration)") }
+        let outcome: (summary: JSON, passed: Bool)
+        do { outcome = try RealRun(scenario: scenario, file: file, directory: directory).run() } catch {
+            throw fail("\(error)", status: 1)
+        }
+        print("\(scenario.name) seed \(scenario.seed) (real): \(outcome.passed ? "passed" : "FAILED"), results in \(directory)/")
+        if !outcome.passed { throw ExitCode(1) }
     }
 }
 

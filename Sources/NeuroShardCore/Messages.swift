@@ -165,22 +165,11 @@ public enum PeerMessage: Equatable, Sendable {
     case proof(WorkProof)
     case transfer(SignedTransfer)
 
-    public var kind: String {
-        switch self {
-        case .join: "join"
-        case .welcome: "welcome"
-        case .heartbeat: "heartbeat"
-        case .heartbeatAck: "heartbeat_ack"
-        case .leave: "leave"
-        case .update: "update"
-        case .checkpointRequest: "checkpoint_request"
-        case .checkpoint: "checkpoint"
-        case .forward: "forward"
-        case .backward: "backward"
-        case .proof: "proof"
-        case .transfer: "transfer"
-        }
-    }
+    /// Each kind's name, by `kindCode`.
+    public static let kindNames = ["", "join", "welcome", "heartbeat", "heartbeat_ack", "leave", "update",
+                                   "checkpoint_request", "checkpoint", "forward", "backward", "proof", "transfer"]
+
+    public var kind: String { Self.kindNames[Int(kindCode)] }
 
     /// A small number per kind, for digests.
     public var kindCode: UInt64 {

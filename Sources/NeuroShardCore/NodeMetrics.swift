@@ -4,6 +4,8 @@ import Deterministic
 /// incremented by what happened; nothing here is a constant.
 public struct NodeMetrics: Equatable, Sendable {
     public var messagesSent = 0
+    /// Messages sent, by `PeerMessage.kindCode`.
+    public var sentByKind = [Int](repeating: 0, count: PeerMessage.kindNames.count)
     public var messagesReceived = 0
     public var bytesSent = 0
     public var bytesReceived = 0
@@ -41,12 +43,18 @@ public struct NodeMetrics: Equatable, Sendable {
 
     mutating func sent(_ m: PeerMessage) {
         messagesSent += 1
+        sentByKind[Int(m.kindCode)] += 1
         let size = m.wireSize
         bytesSent += size
         if case .update = m { updateBytesSent += size }
     }
 
     mutating func recordInference(latency: TimeSpan) { inferenceLatency.add(latency) }
+
+    /// The kinds this node has sent, with their counts (those it never sent left out).
+    public var sentKinds: [(kind: String, count: Int)] {
+        zip(PeerMessage.kindNames, sentByKind).filter { $0.1 > 0 }.map { ($0.0, $0.1) }
+    }
 
     mutating func received(_ m: PeerMessage) {
         messagesReceived += 1

@@ -25,13 +25,19 @@ public actor NodeHost {
     private let persist: @Sendable (DurableState) -> Bool
     private let log: @Sendable (String) -> Void
     private let links: PeerLinks
+    private let computeSpeed: Double?
     /// Signs this node's peer calls with its key (SPEC §5).
     let signer: CallSigner
 
     /// `seed` comes from the system's entropy: the core draws its randomness from it, never
     /// from the system itself. `persist` writes a durable state and says whether it could.
-    public init(core: NodeCore, seed: UInt64, persist: @escaping @Sendable (DurableState) -> Bool = { _ in true },
+    /// `computeSpeed` (FLOP/s), when set, makes a compute job last at least its work divided by it,
+    /// as the simulator times it: a node of a scenario run for real (`simulate --real`) then keeps
+    /// the pace of its group's `speed` instead of finishing the analytic objective's steps at once.
+    public init(core: NodeCore, seed: UInt64, computeSpeed: Double? = nil,
+                persist: @escaping @Sendable (DurableState) -> Bool = { _ in true },
                 log: @escaping @Sendable (String) -> Void) {
+        self.computeSpeed = computeSpeed
         self.core = core
         rng = DeterministicRNG(seed: seed)
         origin = clock.now
@@ -172,8 +178,11 @@ public actor NodeHost {
                 self.handle(.timer(kind))
             }
         case .startCompute(let job):
+            let least = computeSpeed.map { Duration.seconds(job.flops / $0) } ?? .zero
             Task.detached {
+                let started = ContinuousClock.now
                 let output = job.run()
+                try? await Task.sleep(until: started + least)
                 await self.computeFinished(job.id, output)
             }
         case .persist(let state):

@@ -21,6 +21,8 @@ public struct RunResult: Sendable {
     /// `round,inner_steps,update_bytes_per_node,loss` rows (see `LossCurve`).
     public var curve: [String]
     public var nodes: Int
+    /// Each node's address and the peer message kinds it sent, with their counts.
+    public var sentByNode: [(node: String, kinds: [(kind: String, count: Int)])]
 
     public var passed: Bool { expectations.allSatisfy(\.passed) }
     public var eventsPerSecond: Double { wallSeconds > 0 ? Double(events) / wallSeconds : 0 }
@@ -34,6 +36,7 @@ public struct RunResult: Sendable {
         self.wallSeconds = wallSeconds
         events = sim.trace.events
         nodes = sim.nodes.count
+        sentByNode = sim.nodes.map { ($0.config.address, $0.core.metrics.sentKinds) }
         let snap = sim.snapshot()
         let stats = sim.stats
         let finalLoss = sim.finalLoss(snap)
@@ -133,8 +136,14 @@ public struct RunResult: Sendable {
                 ["text": .string(e.expectation.text), "value": .double(e.value), "passed": .bool(e.passed)]
             }),
             "metrics": .object(metricKeys.map { ($0, .double(metrics[$0]!)) }),
+            "sent_by_node": Self.sentJSON(sentByNode),
             "version": .string(NeuroShardVersion.current),
         ]
+    }
+
+    /// `sent_by_node`: `{"<address>": {"<kind>": count}}`, what `simulate --real` reports too.
+    public static func sentJSON(_ sent: [(node: String, kinds: [(kind: String, count: Int)])]) -> JSON {
+        .object(sent.map { node in (node.node, .object(node.kinds.map { ($0.kind, .int($0.count)) })) })
     }
 
     public var metricsCSV: String {

@@ -65,15 +65,39 @@ public final class Simulation {
     }
 
     private func buildNodes(root: DeterministicRNG) {
-        let identities = root.split("identity")
+        let configs = Self.nodeConfigs(for: scenario, identities: root.split("identity"))
+        var index = 0
+        for (gi, g) in scenario.groups.enumerated() {
+            for k in 0..<g.count {
+                let config = configs[index]
+                nodes.append(SimNode(index: index, group: gi, config: config,
+                                     core: NodeCore(config: config, objective: objective),
+                                     rng: root.split("node").split(UInt64(index))))
+                addressIndex[config.address] = index
+                idIndex[config.id] = index
+                let offset = g.count > 1 ? g.joinSpread * (Double(k) / Double(g.count)) : .zero
+                queue.push(at: (g.joinAt + offset).nanos, .start(node: Int32(index)))
+                index += 1
+            }
+        }
+    }
+
+    /// Every node's settings, in scenario order: its address (`group-k`), token, read-only key
+    /// and identity (the id is its key's, as in production), drawn from the seed; the first
+    /// `bootstrap` nodes as everyone's seeds. `neuroshard simulate --real` starts real processes
+    /// with the same tokens and settings.
+    public static func nodeConfigs(for scenario: Scenario) -> [NodeConfig] {
+        nodeConfigs(for: scenario, identities: DeterministicRNG(seed: scenario.seed).split("identity"))
+    }
+
+    private static func nodeConfigs(for scenario: Scenario, identities: DeterministicRNG) -> [NodeConfig] {
         var addresses: [String] = []
         for g in scenario.groups { for k in 0..<g.count { addresses.append("\(g.name)-\(k)") } }
         let seeds = Array(addresses.prefix(scenario.bootstrap))
-        // Each node's token, read-only key and identity (the id is its key's, as in production).
         var configs: [NodeConfig] = []
-        var index = 0
         for g in scenario.groups {
             for _ in 0..<g.count {
+                let index = configs.count
                 var idRNG = identities.split(UInt64(index))
                 let token = (0..<4).map { _ in idRNG.next().hex16 }.joined()
                 var ledger = scenario.ledger
@@ -82,27 +106,12 @@ public final class Simulation {
                                           apiKeys: ["ro-" + idRNG.next().hex16], seedPeers: seeds, memoryMB: g.memoryMB,
                                           trainingEnabled: g.training, behaviour: g.behaviour, dataShard: UInt64(index),
                                           membership: scenario.membership, diloco: scenario.diloco, ledger: ledger))
-                index += 1
             }
         }
         let genesis = zip(configs, scenario.groups.flatMap { g in Array(repeating: g.genesisNEURO, count: g.count) })
             .compactMap { config, amount in Micro(neuro: amount).flatMap { $0 > .zero ? GenesisAllocation(address: config.id, amount: $0) : nil } }
-        index = 0
-        for (gi, g) in scenario.groups.enumerated() {
-            for k in 0..<g.count {
-                var config = configs[index]
-                config.ledger.genesis = genesis
-                let id = config.id
-                nodes.append(SimNode(index: index, group: gi, config: config,
-                                     core: NodeCore(config: config, objective: objective),
-                                     rng: root.split("node").split(UInt64(index))))
-                addressIndex[config.address] = index
-                idIndex[id] = index
-                let offset = g.count > 1 ? g.joinSpread * (Double(k) / Double(g.count)) : .zero
-                queue.push(at: (g.joinAt + offset).nanos, .start(node: Int32(index)))
-                index += 1
-            }
-        }
+        for i in configs.indices { configs[i].ledger.genesis = genesis }
+        return configs
     }
 
     /// Runs to the scenario's end and returns what happened.

@@ -32,7 +32,7 @@ import Yams
     }
 
     /// Where `value` breaks `schema` (JSON Schema's type, enum, properties, required,
-    /// additionalProperties: false, items and $ref), or nil.
+    /// additionalProperties (false, or a schema), items and $ref), or nil.
     static func violation(_ value: JSONValue, _ schema: [String: Any], at path: String = "$") -> String? {
         if let ref = schema["$ref"] as? String {
             guard let target = resolve(ref) else { return "\(path): unresolved \(ref)" }
@@ -51,6 +51,8 @@ import Yams
             for (key, field) in object.sorted(by: { $0.key < $1.key }) {
                 if let sub = properties[key] as? [String: Any] {
                     if let problem = violation(field, sub, at: "\(path).\(key)") { return problem }
+                } else if let extra = schema["additionalProperties"] as? [String: Any] {
+                    if let problem = violation(field, extra, at: "\(path).\(key)") { return problem }
                 } else if schema["additionalProperties"] as? Bool == false {
                     return "\(path): \(key) is not in the document"
                 }

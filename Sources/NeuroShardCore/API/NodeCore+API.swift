@@ -158,6 +158,7 @@ extension NodeCore {
                 "bytes_received": .int(metrics.bytesReceived),
                 "active_connections": .int(peers.count),
                 "rpc_calls": .int(metrics.messagesSent + metrics.messagesReceived),
+                "messages_sent_by_kind": .object(metrics.sentKinds.map { ($0.kind, .int($0.count)) }),
                 "peer_count": .int(peers.count),
             ],
             "rewards": rewardsBody(now: now),
@@ -181,9 +182,10 @@ extension NodeCore {
                     out += "# TYPE \(metric) \(counters.contains(name) ? "counter" : "gauge")\n"
                     out += "\(metric) \(value.serialized)\n"
                 } else if case .object(let labelled) = value {
-                    // A count by reason, e.g. proofs_rejected {stale: 2}: one labelled counter.
+                    // A count by reason or kind, e.g. proofs_rejected {stale: 2}: one labelled counter.
+                    let label = name == "proofs_rejected" ? "reason" : "kind"
                     out += "# TYPE \(metric) counter\n"
-                    for (label, v) in labelled where v.doubleValue != nil { out += "\(metric){reason=\"\(label)\"} \(v.serialized)\n" }
+                    for (key, v) in labelled where v.doubleValue != nil { out += "\(metric){\(label)=\"\(key)\"} \(v.serialized)\n" }
                 }
             }
         }
