@@ -58,7 +58,7 @@ public enum HTTPFront {
             if let name = HTTPField.Name(header.name) { headers[name] = header.value }
         }
         if let text = answer.text { headers[.contentType] = text.contentType }
-        return Response(status: HTTPResponse.Status(code: answer.status), headers: headers,
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: answer.text?.content ?? answer.body.serialized)))
+        let body = answer.text.map { ByteBuffer(string: $0.content) } ?? ByteBuffer(bytes: answer.body.serializedBytes)
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: body))
     }
 }

@@ -84,6 +84,11 @@ public actor NodeHost {
                                  authorization: authorization, idempotencyKey: idempotencyKey, body: body)
         return await withCheckedContinuation { continuation in
             pending[request.id] = continuation
+            // Reads write nothing: answered at once. The rest may write the ledger: group-committed.
+            guard method != "GET" else {
+                handle(.api(request))
+                return
+            }
             queuedCalls.append(request)
             if queuedCalls.count == 1 { Task { self.commitCalls() } }
         }

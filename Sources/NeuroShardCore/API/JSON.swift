@@ -51,57 +51,65 @@ public enum JSON: Equatable, Sendable {
     }
 
     /// Compact serialization. Non-finite numbers become null (JSON has no NaN).
-    public var serialized: String {
-        var out = ""
+    public var serialized: String { String(decoding: serializedBytes, as: UTF8.self) }
+
+    /// The same as UTF-8 bytes, written byte by byte (what a response body carries).
+    public var serializedBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
         write(to: &out)
         return out
     }
 
-    public func write(to out: inout String) {
+    public func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let v): out += String(v)
+        case .null: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
+        case .int(let v): out += String(v).utf8
         case .double(let v):
-            if !v.isFinite { out += "null" }
-            else if v == v.rounded(.towardZero) && abs(v) < 1e15 { out += String(Int64(v)) + ".0" }
-            else { out += String(v) }
+            if !v.isFinite { out += "null".utf8 }
+            else if v == v.rounded(.towardZero) && abs(v) < 1e15 { out += String(Int64(v)).utf8; out += ".0".utf8 }
+            else { out += String(v).utf8 }
         case .string(let s): JSON.writeString(s, to: &out)
         case .array(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 item.write(to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (i, (key, value)) in members.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.writeString(key, to: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 value.write(to: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    /// Only ASCII bytes need escaping; every other byte of the UTF-8 (multi-byte characters
+    /// included) is copied as it is.
+    private static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += "\\\"".utf8
+            case UInt8(ascii: "\\"): out += "\\\\".utf8
+            case UInt8(ascii: "\n"): out += "\\n".utf8
+            case UInt8(ascii: "\r"): out += "\\r".utf8
+            case UInt8(ascii: "\t"): out += "\\t".utf8
+            case 0..<0x20:
+                let hex = String(byte, radix: 16)
+                out += "\\u".utf8
+                out += String(repeating: "0", count: 4 - hex.count).utf8
+                out += hex.utf8
+            default: out.append(byte)
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 
@@ -118,32 +126,34 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Express
 extension JSON {
     /// Two-space indented form, for files people read (summary.json).
     public var prettyPrinted: String {
-        var out = ""
+        var out: [UInt8] = []
         writePretty(to: &out, indent: "")
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func writePretty(to out: inout String, indent: String) {
+    private func writePretty(to out: inout [UInt8], indent: String) {
         let inner = indent + "  "
         switch self {
         case .array(let items) where !items.isEmpty:
-            out += "[\n"
+            out += "[\n".utf8
             for (i, item) in items.enumerated() {
-                out += inner
+                out += inner.utf8
                 item.writePretty(to: &out, indent: inner)
-                out += i < items.count - 1 ? ",\n" : "\n"
+                out += (i < items.count - 1 ? ",\n" : "\n").utf8
             }
-            out += indent + "]"
+            out += indent.utf8
+            out += "]".utf8
         case .object(let members) where !members.isEmpty:
-            out += "{\n"
+            out += "{\n".utf8
             for (i, (key, value)) in members.enumerated() {
-                out += inner
+                out += inner.utf8
                 JSON.string(key).write(to: &out)
-                out += ": "
+                out += ": ".utf8
                 value.writePretty(to: &out, indent: inner)
-                out += i < members.count - 1 ? ",\n" : "\n"
+                out += (i < members.count - 1 ? ",\n" : "\n").utf8
             }
-            out += indent + "}"
+            out += indent.utf8
+            out += "}".utf8
         default:
             write(to: &out)
         }

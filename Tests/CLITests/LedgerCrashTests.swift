@@ -1,0 +1,286 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Identity
+import Ledger
+import NeuroShardCore
+import Testing
+
+/// SPEC §7, for real: "A crash at any moment loses no committed transfer and never applies one
+/// twice." A real node on a data folder takes concurrent wallet sends and is SIGKILLed at a
+/// random moment, again and again; between crashes its SQLite ledger is opened with the
+/// `Ledger` module and held against what the clients were told.
+@Suite(.serialized) struct LedgerCrashTests {
+    static let rounds = 20
+    static let clients = 8
+    static let genesisNEURO: Int64 = 1_000_000
+    static let recipientGenesisNEURO: Int64 = 1
+
+    enum Kind: Sendable { case small, tooBig, unknownAddress }
+
+    enum Outcome: Sendable, Equatable {
+        /// 200 with this transaction_id.
+        case acknowledged(String)
+        /// 402 or 400: no transaction_id, so nothing may have been applied.
+        case refused(Int)
+        /// The connection died (or never opened): applied or not, but at most once.
+        case unknown
+        /// Any other answer (429, 500, a 200 without an id): a failure of its own.
+        case unexpected(Int, String)
+    }
+
+    struct Attempt: Sendable {
+        var round: Int
+        var key: String
+        var to: String
+        var micro: Int64
+        var memo: String
+        var kind: Kind
+        var outcome: Outcome = .unknown
+
+        var body: Data {
+            try! JSONSerialization.data(withJSONObject: ["to": to, "amount": Double(micro) / 1e6, "memo": memo])
+        }
+    }
+
+    @Test func sigkilledDuringConcurrentSendsTheLedgerLosesNoAcknowledgedTransferAndAppliesNoneTwice() async throws {
+        let seed = UInt64.random(in: 1 ... .max)
+        var rng = SplitMix(seed)
+        let token = "ledger-crash-\(seed)"
+        let me = SigningKey(token: token).nodeID
+        let meID = try #require(NodeID(hex: me))
+        let recipient = SigningKey(token: token + "-recipient").nodeID
+        let stranger = SigningKey(token: token + "-stranger").nodeID // in no genesis: an unknown address
+        let folder = try temporaryFolder("ledger-crash")
+        defer { cleanUp(folder) }
+        let dataDir = folder.appendingPathComponent("data").path
+        let genesis = folder.appendingPathComponent("genesis.json")
+        try JSONSerialization.data(withJSONObject: ["allocations": [me: Self.genesisNEURO, recipient: Self.recipientGenesisNEURO]])
+            .write(to: genesis)
+        let arguments = ["--data-dir", dataDir, "--genesis", genesis.path, "--no-training", "--memory", "1.6",
+                         "--rate-limits", "off"]
+        let context = Context(me: me, meID: meID, recipient: recipient, stranger: stranger, seed: seed,
+                              file: URL(fileURLWithPath: dataDir).appendingPathComponent("ledger.sqlite").path)
+        var attempts: [Attempt] = []
+        var retried = 0, retriedPresent = 0, delays: [Int] = []
+
+        for round in 0...Self.rounds {
+            let node = try NodeProcess(token: token, arguments)
+            #expect(node.id == me, "the node's id is not SigningKey(token:).nodeID")
+            // The node recovered its ledger after the last crash: hold it against the answers.
+            var present = try context.inspect(attempts, round: round)
+            // Unknown sends of the last round, retried with the same key: the same transaction,
+            // whether the crash came before or after its commit, never a second one.
+            let session = Self.session()
+            let candidates = attempts.indices.filter { attempts[$0].outcome == .unknown && attempts[$0].kind == .small
+                && attempts[$0].round == round - 1 }
+            for index in candidates.prefix(4) {
+                let attempt = attempts[index]
+                let keyed = SignedTransfer.keyedID(from: meID, key: attempt.key)
+                let wasPresent = present.contains(keyed)
+                let outcome = await Self.send(attempt, session: session, node: node)
+                #expect(outcome == .acknowledged(keyed),
+                        "retry of unknown send \(attempt.key) (\(wasPresent ? "applied" : "not applied") before the crash): \(outcome) [seed \(seed)]")
+                retried += 1
+                if wasPresent { retriedPresent += 1 }
+                if case .acknowledged = outcome { attempts[index].outcome = outcome }
+            }
+            session.invalidateAndCancel()
+            if !candidates.isEmpty {
+                let after = try context.inspect(attempts, round: round)
+                let newlyApplied = candidates.prefix(4).filter {
+                    !present.contains(SignedTransfer.keyedID(from: meID, key: attempts[$0].key))
+                }.count
+                #expect(after.count == present.count + newlyApplied,
+                        "retries added \(after.count - present.count) transfers, expected \(newlyApplied) [seed \(seed)]")
+                present = after
+            }
+            if round == Self.rounds {
+                _ = node.stop()
+                break
+            }
+
+            // Concurrent sends, and a SIGKILL 20–400 ms after they start.
+            let delay = Int.random(in: 20...400, using: &rng)
+            delays.append(delay)
+            var plans: [[Attempt]] = []
+            for client in 0..<Self.clients {
+                plans.append((0..<1_500).map { i in
+                    let roll = Int.random(in: 0..<100, using: &rng)
+                    let kind: Kind = roll < 75 ? .small : roll < 88 ? .tooBig : .unknownAddress
+                    return Attempt(round: round, key: "r\(round)-c\(client)-i\(i)-\(seed)",
+                                   to: kind == .unknownAddress ? stranger : recipient,
+                                   micro: kind == .tooBig ? 50 * Self.genesisNEURO * 1_000_000 : Int64.random(in: 1_000...500_000, using: &rng),
+                                   memo: "crash round \(round) client \(client) #\(i)", kind: kind)
+                })
+            }
+            let roundSession = Self.session()
+            let results = await withTaskGroup(of: [Attempt].self) { group in
+                for plan in plans {
+                    group.addTask { await Self.client(plan, session: roundSession, node: node) }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(delay))
+                    node.kill()
+                    return []
+                }
+                var all: [Attempt] = []
+                for await done in group { all += done }
+                return all
+            }
+            roundSession.invalidateAndCancel()
+            #expect(!node.process.isRunning)
+            attempts += results
+        }
+
+        // The node stopped cleanly: the file at rest, without the WAL of a running node.
+        _ = try context.inspect(attempts, round: Self.rounds + 1)
+
+        let acknowledged = attempts.filter { if case .acknowledged = $0.outcome { true } else { false } }.count
+        let refused = attempts.filter { if case .refused = $0.outcome { true } else { false } }.count
+        let unknown = attempts.filter { $0.outcome == .unknown }.count
+        // The test is only worth something if every kind of answer happened.
+        #expect(acknowledged >= 100, "only \(acknowledged) sends acknowledged [seed \(seed)]")
+        #expect(refused >= 20, "only \(refused) sends refused [seed \(seed)]")
+        #expect(unknown >= Self.rounds, "only \(unknown) sends cut by a crash [seed \(seed)]")
+        #expect(retried >= 10, "only \(retried) unknown sends retried [seed \(seed)]")
+        print("ledger crash test: seed \(seed), \(Self.rounds) crashes after \(delays) ms; \(attempts.count) sends: "
+              + "\(acknowledged) acknowledged, \(refused) refused, \(unknown) unknown; \(retried) retried "
+              + "(\(retriedPresent) had been applied before the crash)")
+    }
+
+    // MARK: - Clients
+
+    static func session() -> URLSession {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 32
+        configuration.timeoutIntervalForRequest = 15
+        return URLSession(configuration: configuration)
+    }
+
+    /// Sends one after the other until the node dies (the first unknown answer).
+    static func client(_ plan: [Attempt], session: URLSession, node: NodeProcess) async -> [Attempt] {
+        var done: [Attempt] = []
+        for var attempt in plan {
+            attempt.outcome = await send(attempt, session: session, node: node)
+            done.append(attempt)
+            if attempt.outcome == .unknown { break }
+        }
+        return done
+    }
+
+    static func send(_ attempt: Attempt, session: URLSession, node: NodeProcess) async -> Outcome {
+        var request = URLRequest(url: node.base.appendingPathComponent("api/v1/wallet/send"))
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(node.token)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(attempt.key, forHTTPHeaderField: "Idempotency-Key")
+        request.httpBody = attempt.body
+        guard let (data, response) = try? await session.data(for: request), let http = response as? HTTPURLResponse else {
+            return .unknown
+        }
+        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        let text = String(decoding: data, as: UTF8.self)
+        switch (http.statusCode, attempt.kind) {
+        case (200, .small):
+            guard let id = json["transaction_id"] as? String else { return .unexpected(200, text) }
+            return .acknowledged(id)
+        case (402, .tooBig) where errorCode(json) == "INSUFFICIENT_BALANCE": return .refused(402)
+        case (400, .unknownAddress) where errorCode(json) == "INVALID_REQUEST": return .refused(400)
+        default: return .unexpected(http.statusCode, text)
+        }
+    }
+
+    // MARK: - The ledger file
+
+    struct Context {
+        var me: String
+        var meID: NodeID
+        var recipient: String
+        var stranger: String
+        var seed: UInt64
+        var file: String
+
+        /// Opens the node's ledger file with the `Ledger` module and checks it against every
+        /// answer the clients got so far. Returns the ids of the transfers it holds.
+        func inspect(_ attempts: [Attempt], round: Int, sourceLocation: SourceLocation = #_sourceLocation) throws -> Set<String> {
+            let ledger = try Ledger(path: file, durable: true)
+            var problems: [String] = []
+            // One transaction: a consistent view even while the node writes (its uptime proofs).
+            let ids: Set<String> = try ledger.batch {
+                let totals = try ledger.totals()
+                if !totals.conserved { problems.append("not conserved: \(totals)") }
+                let audit = try ledger.audit()
+                if !audit.isEmpty { problems.append("audit: \(audit)") }
+
+                let history = try ledger.history(of: me, limit: 10_000_000)
+                let sent = history.filter { $0.kind == .sent }
+                let ids = Set(sent.compactMap(\.id))
+                if ids.count != sent.count { problems.append("\(sent.count) transfers sent but \(ids.count) distinct ids") }
+                let received = try ledger.history(of: recipient, limit: 10_000_000).filter { $0.kind == .received }
+                if received.count != sent.count { problems.append("\(sent.count) sent, \(received.count) received") }
+                if try ledger.isKnown(stranger) { problems.append("the unknown address got an account") }
+
+                var expected: Set<String> = []
+                var spent: Int64 = 0, paid: Int64 = 0
+                for attempt in attempts {
+                    let keyed = SignedTransfer.keyedID(from: meID, key: attempt.key)
+                    let entry = try ledger.transfer(id: keyed)
+                    if let entry {
+                        expected.insert(keyed)
+                        spent += entry.amount.micro + entry.fee.micro
+                        paid += entry.amount.micro
+                        if entry.sender != me || entry.recipient != attempt.to || entry.amount.micro != attempt.micro
+                            || entry.memo != attempt.memo || entry.fee != SignedTransfer.fee(for: entry.amount, kind: .send) {
+                            problems.append("\(attempt.key) was stored as \(entry)")
+                        }
+                    }
+                    switch attempt.outcome {
+                    case .acknowledged(let id):
+                        if id != keyed { problems.append("\(attempt.key) acknowledged as \(id), not its keyed id \(keyed)") }
+                        if try ledger.transfer(id: id) == nil { problems.append("acknowledged \(attempt.key) (\(id)) is lost") }
+                    case .refused(let status):
+                        if entry != nil { problems.append("refused (\(status)) \(attempt.key) was applied") }
+                    case .unknown:
+                        if entry != nil && attempt.kind != .small { problems.append("impossible \(attempt.key) was applied") }
+                    case .unexpected(let status, let body):
+                        problems.append("\(attempt.key) (\(attempt.kind)) answered \(status): \(body.prefix(300))")
+                    }
+                }
+                // Exactly once: the ledger holds the acknowledged sends and some unknown ones, nothing else.
+                if ids != expected {
+                    problems.append("\(ids.subtracting(expected).count) transfers no client asked for, "
+                                    + "\(expected.subtracting(ids).count) missing from the history")
+                }
+                // Balances follow from genesis, rewards and exactly these transfers.
+                let mine = try ledger.balance(of: me), theirs = try ledger.balance(of: recipient)
+                let minted = try ledger.minted(to: me, since: .min).micro
+                if mine.available.micro + mine.staked.micro != minted - spent {
+                    problems.append("sender holds \(mine), minted \(minted) µ and spent \(spent) µ")
+                }
+                if theirs.available.micro != (try ledger.minted(to: recipient, since: .min).micro) + paid {
+                    problems.append("recipient holds \(theirs), was paid \(paid) µ")
+                }
+                return ids
+            }
+            // The first broken state ends the test: later rounds would only repeat it.
+            try #require(problems.isEmpty, "after crash \(round) [seed \(seed)]: \(problems.prefix(12).joined(separator: "; "))",
+                         sourceLocation: sourceLocation)
+            return ids
+        }
+    }
+}
+
+/// A small seeded generator, so a failing run's seed says which delays and amounts it used.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D4_9FB8_2D9B_011B
+        return z ^ (z >> 31)
+    }
+}
