@@ -70,7 +70,7 @@ let package = Package(
         ]),
         .testTarget(name: "DeterministicTests", dependencies: ["Deterministic"]),
         .testTarget(name: "IdentityTests", dependencies: ["Identity"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSQLite"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSQLite", "Deterministic"]),
         .testTarget(name: "TensorMathTests", dependencies: ["TensorMath", "Deterministic"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "LanguageTests", dependencies: ["Language", "Deterministic"]),
@@ -84,7 +84,8 @@ let package = Package(
         ]),
         // Runs the built `neuroshard` binary as a user would (exit codes, files written).
         .testTarget(name: "CLITests", dependencies: [
-            "NeuroShardCLI", "Server", "NeuroShardCore", "Training", "Identity", "Ledger", .product(name: "Yams", package: "Yams"),
+            "NeuroShardCLI", "Server", "NeuroShardCore", "Training", "Identity", "Ledger", "Deterministic",
+            .product(name: "Yams", package: "Yams"),
         ]),
     ]
 )

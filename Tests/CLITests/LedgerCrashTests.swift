@@ -1,3 +1,4 @@
+import Deterministic
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -46,7 +47,7 @@ import Testing
 
     @Test func sigkilledDuringConcurrentSendsTheLedgerLosesNoAcknowledgedTransferAndAppliesNoneTwice() async throws {
         let seed = UInt64.random(in: 1 ... .max)
-        var rng = SplitMix(seed)
+        var rng = DeterministicRNG(seed: seed)
         let token = "ledger-crash-\(seed)"
         let me = SigningKey(token: token).nodeID
         let meID = try #require(NodeID(hex: me))
@@ -269,18 +270,5 @@ import Testing
                          sourceLocation: sourceLocation)
             return ids
         }
-    }
-}
-
-/// A small seeded generator, so a failing run's seed says which delays and amounts it used.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D4_9FB8_2D9B_011B
-        return z ^ (z >> 31)
     }
 }

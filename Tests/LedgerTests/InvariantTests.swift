@@ -1,3 +1,4 @@
+import Deterministic
 import Ledger
 import Testing
 
@@ -57,7 +58,7 @@ private struct Abort: Error {}
     /// the totals equal the model's and minted = Σ available + Σ staked + burned exactly.
     @Test(arguments: [1, 2] as [UInt64])
     func everyWriteConservesNEURO(seed: UInt64) throws {
-        var random = SplitMix64(state: seed)
+        var random = DeterministicRNG(seed: seed)
         let ledger = try Ledger(path: nil, durable: false)
         var model = Model()
         let accounts = 7 // the last one receives but is never funded by genesis

@@ -1,3 +1,4 @@
+import Deterministic
 import Ledger
 import Testing
 
@@ -44,7 +45,7 @@ import Testing
     }
 
     @Test func textRoundTrips() {
-        var random = SplitMix64(state: 7)
+        var random = DeterministicRNG(seed: 7)
         for _ in 0..<2_000 {
             let amount = micro(Int64(random.next() % UInt64(Micro.max.micro + 1)))
             #expect(Micro(amount.description) == amount)

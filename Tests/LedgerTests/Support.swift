@@ -1,3 +1,4 @@
+import Deterministic
 import Ledger
 #if canImport(Glibc)
 import Glibc
@@ -35,19 +36,9 @@ func funded(_ amounts: [Int64]) throws -> Ledger {
     return ledger
 }
 
-/// SplitMix64: a seeded generator, so a failing random sequence can be replayed.
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+extension DeterministicRNG {
+    /// A number in 0..<bound (a failing random sequence replays from its seed).
+    mutating func below(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &self) }
 }
 
 /// A fresh directory under /tmp, removed with its ledger files by `remove`.
