@@ -1,4 +1,5 @@
 import COpenSSL
+import Synchronization
 
 /// A node's secp256k1 private key. Immutable after init, so it may be shared across threads:
 /// OpenSSL only reads the key while signing.
@@ -97,11 +98,24 @@ public struct PublicKey: Hashable, Sendable {
               isScalar(signature[..<32]), isScalar(signature[32...]),
               let sig = ECDSA_SIG_new() else { return false }
         defer { ECDSA_SIG_free(sig) }
+        let entry = compressed + digest + signature
+        if Self.verified.withLock({ $0.contains(entry) }) { return true }
         signature.withUnsafeBufferPointer { rs in // sig takes ownership of both numbers
             _ = ECDSA_SIG_set0(sig, BN_bin2bn(rs.baseAddress, 32, nil), BN_bin2bn(rs.baseAddress! + 32, 32, nil))
         }
-        return ECDSA_do_verify(digest, 32, sig, parsed.key) == 1
+        guard ECDSA_do_verify(digest, 32, sig, parsed.key) == 1 else { return false }
+        Self.verified.withLock { set in
+            if set.count >= Self.verifiedLimit { set.removeAll(keepingCapacity: true) }
+            set.insert(entry)
+        }
+        return true
     }
+
+    /// Signatures that verified, by their exact bytes (key, digest, signature): a gossiped proof
+    /// or transfer that many receivers check — every node of a simulation runs in one process —
+    /// costs one ECDSA verification. Emptied when full.
+    private static let verified = Mutex<Set<[UInt8]>>([])
+    private static let verifiedLimit = 16_384
 
     public static func == (a: PublicKey, b: PublicKey) -> Bool { a.compressed == b.compressed }
     public func hash(into hasher: inout Hasher) { hasher.combine(compressed) }
