@@ -3,18 +3,26 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import GRPCCore
+import GRPCNIOTransportHTTP2
 import Identity
 import Ledger
 import NeuroShardCore
+import Server
 import Testing
+import Wire
 
 /// SPEC §7, for real: "A crash at any moment loses no committed transfer and never applies one
-/// twice." A real node on a data folder takes concurrent wallet sends and is SIGKILLed at a
-/// random moment, again and again; between crashes its SQLite ledger is opened with the
-/// `Ledger` module and held against what the clients were told.
+/// twice." A real node on a data folder takes concurrent wallet sends, and peers' proofs over
+/// gRPC, and is SIGKILLed at a random moment, again and again; between crashes its SQLite ledger
+/// is opened with the `Ledger` module and held against what the clients were told.
 @Suite(.serialized) struct LedgerCrashTests {
     static let rounds = 20
     static let clients = 8
+    /// Peers gossiping proofs during each round (each a fresh identity: at most 120 proofs an
+    /// hour are credited per node), and how many each sends at most.
+    static let provers = 2
+    static let proofsPerProver = 100
     static let genesisNEURO: Int64 = 1_000_000
     static let recipientGenesisNEURO: Int64 = 1
 
@@ -64,13 +72,14 @@ import Testing
         let context = Context(me: me, meID: meID, recipient: recipient, stranger: stranger, seed: seed,
                               file: URL(fileURLWithPath: dataDir).appendingPathComponent("ledger.sqlite").path)
         var attempts: [Attempt] = []
+        var proofs: [SentProof] = []
         var retried = 0, retriedPresent = 0, delays: [Int] = []
 
         for round in 0...Self.rounds {
             let node = try NodeProcess(token: token, arguments)
             #expect(node.id == me, "the node's id is not SigningKey(token:).nodeID")
             // The node recovered its ledger after the last crash: hold it against the answers.
-            var present = try context.inspect(attempts, round: round)
+            var present = try context.inspect(attempts, proofs: proofs, round: round)
             // Unknown sends of the last round, retried with the same key: the same transaction,
             // whether the crash came before or after its commit, never a second one.
             let session = Self.session()
@@ -89,7 +98,7 @@ import Testing
             }
             session.invalidateAndCancel()
             if !candidates.isEmpty {
-                let after = try context.inspect(attempts, round: round)
+                let after = try context.inspect(attempts, proofs: proofs, round: round)
                 let newlyApplied = candidates.prefix(4).filter {
                     !present.contains(SignedTransfer.keyedID(from: meID, key: attempts[$0].key))
                 }.count
@@ -117,26 +126,35 @@ import Testing
                 })
             }
             let roundSession = Self.session()
-            let results = await withTaskGroup(of: [Attempt].self) { group in
+            let (results, proved) = await withTaskGroup(of: ([Attempt], [SentProof]).self) { group in
                 for plan in plans {
-                    group.addTask { await Self.client(plan, session: roundSession, node: node) }
+                    group.addTask { (await Self.client(plan, session: roundSession, node: node), []) }
+                }
+                for prover in 0..<Self.provers {
+                    group.addTask { ([], await Self.prove(as: "\(token)-prover-r\(round)-\(prover)", to: node)) }
                 }
                 group.addTask {
                     try? await Task.sleep(for: .milliseconds(delay))
                     node.kill()
-                    return []
+                    return ([], [])
                 }
-                var all: [Attempt] = []
-                for await done in group { all += done }
+                var all: ([Attempt], [SentProof]) = ([], [])
+                for await done in group {
+                    all.0 += done.0
+                    all.1 += done.1
+                }
                 return all
             }
             roundSession.invalidateAndCancel()
             #expect(!node.process.isRunning)
             attempts += results
+            proofs += proved
         }
 
         // The node stopped cleanly: the file at rest, without the WAL of a running node.
-        _ = try context.inspect(attempts, round: Self.rounds + 1)
+        _ = try context.inspect(attempts, proofs: proofs, round: Self.rounds + 1)
+        let provedAndAcknowledged = proofs.filter(\.acknowledged).count
+        #expect(provedAndAcknowledged >= 20, "only \(provedAndAcknowledged) proofs acknowledged [seed \(seed)]")
 
         let acknowledged = attempts.filter { if case .acknowledged = $0.outcome { true } else { false } }.count
         let refused = attempts.filter { if case .refused = $0.outcome { true } else { false } }.count
@@ -148,7 +166,8 @@ import Testing
         #expect(retried >= 10, "only \(retried) unknown sends retried [seed \(seed)]")
         print("ledger crash test: seed \(seed), \(Self.rounds) crashes after \(delays) ms; \(attempts.count) sends: "
               + "\(acknowledged) acknowledged, \(refused) refused, \(unknown) unknown; \(retried) retried "
-              + "(\(retriedPresent) had been applied before the crash)")
+              + "(\(retriedPresent) had been applied before the crash); \(proofs.count) proofs gossiped, "
+              + "\(provedAndAcknowledged) acknowledged")
     }
 
     // MARK: - Clients
@@ -193,6 +212,36 @@ import Testing
         }
     }
 
+    // MARK: - A peer's proofs
+
+    struct SentProof: Sendable {
+        var id: String
+        var node: String
+        /// The node answered the Gossip call (so it had credited the proof): it must be there.
+        var acknowledged: Bool
+    }
+
+    /// A peer signing plausible uptime proofs and gossiping them over gRPC, one after the other,
+    /// until the node dies or `proofsPerProver` are sent.
+    static func prove(as token: String, to node: NodeProcess) async -> [SentProof] {
+        let key = SigningKey(token: token), signer = CallSigner(key: key, address: "127.0.0.1:1")
+        let id = NodeID(hex: key.nodeID)!
+        var sent: [SentProof] = []
+        try? await withGRPCClient(transport: try PeerAddress.transport(to: node.grpc)) { client in
+            let peer = Neuroshard_NeuroShard.Client(wrapping: client)
+            for nonce in 0..<UInt64(proofsPerProver) {
+                let proof = WorkProof(node: id, publicKey: key.publicKey.compressed, timestampMs: CallSigner.nowMs, nonce: nonce,
+                                      uptimeSeconds: 60, batches: 0, samples: 0, tokens: 0, layersHeld: 0, role: .idle,
+                                      modelBefore: 0, modelAfter: 0, loss: 0).signed(by: key)
+                guard case .gossip(let request) = signer.call(.proof(proof)) else { return }
+                let acknowledged = (try? await peer.gossip(request))?.accepted == true
+                sent.append(SentProof(id: proof.id, node: key.nodeID, acknowledged: acknowledged))
+                if !acknowledged { return }
+            }
+        }
+        return sent
+    }
+
     // MARK: - The ledger file
 
     struct Context {
@@ -205,7 +254,8 @@ import Testing
 
         /// Opens the node's ledger file with the `Ledger` module and checks it against every
         /// answer the clients got so far. Returns the ids of the transfers it holds.
-        func inspect(_ attempts: [Attempt], round: Int, sourceLocation: SourceLocation = #_sourceLocation) throws -> Set<String> {
+        func inspect(_ attempts: [Attempt], proofs: [SentProof], round: Int,
+                     sourceLocation: SourceLocation = #_sourceLocation) throws -> Set<String> {
             let ledger = try Ledger(path: file, durable: true)
             var problems: [String] = []
             // One transaction: a consistent view even while the node writes (its uptime proofs).
@@ -247,6 +297,18 @@ import Testing
                         if entry != nil && attempt.kind != .small { problems.append("impossible \(attempt.key) was applied") }
                     case .unexpected(let status, let body):
                         problems.append("\(attempt.key) (\(attempt.kind)) answered \(status): \(body.prefix(300))")
+                    }
+                }
+                // Every proof the node acknowledged was credited and kept, each once (ids are unique).
+                for proof in proofs where proof.acknowledged {
+                    if try !ledger.hasProof(id: proof.id) { problems.append("acknowledged proof \(proof.id.prefix(16)) is lost") }
+                }
+                for prover in Set(proofs.map(\.node)) {
+                    let sent = proofs.filter { $0.node == prover }
+                    let held = try ledger.history(of: prover, limit: 10_000).filter { $0.kind == .reward }
+                    if held.count < sent.filter(\.acknowledged).count || held.count > sent.count
+                        || !Set(held.compactMap(\.id)).isSubset(of: Set(sent.map(\.id))) {
+                        problems.append("prover \(prover.prefix(8)) has \(held.count) rewards for \(sent.count) proofs sent")
                     }
                 }
                 // Exactly once: the ledger holds the acknowledged sends and some unknown ones, nothing else.
