@@ -169,6 +169,8 @@ public actor NodeHost {
     private func apply(_ effect: Effect) {
         switch effect {
         case .respond(let id, let response):
+            // SPEC §4: a 500 is a bug, logged with its request id (the client sees no stack).
+            if response.status == 500 { log("request \(id) answered 500: \(response.body["error"]?["message"]?.stringValue ?? "")") }
             if let events = streams.removeValue(forKey: id) {
                 events.yield(ServerSentEvent.final(response))
                 events.finish()

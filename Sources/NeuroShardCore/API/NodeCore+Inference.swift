@@ -190,7 +190,7 @@ extension NodeCore {
                 id: SignedTransfer.contentID(from: config.id, to: node, amount: amount, nonce: nonce, timestampMs: stamp),
                 from: config.id, publicKey: config.key.publicKey.compressed, to: node, amount: amount, fee: .zero,
                 memo: "inference", nonce: nonce, timestampMs: stamp, kind: .inference).signed(by: config.key)
-            switch try apply(transfer, spendable: reserved) {
+            switch try apply(transfer, keeping: reserved) {
             case .applied:
                 broadcast(.transfer(transfer))
                 paid = paid.adding(amount) ?? paid

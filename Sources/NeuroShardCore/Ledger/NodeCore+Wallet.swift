@@ -56,7 +56,7 @@ extension NodeCore {
             id: id ?? SignedTransfer.contentID(from: config.id, to: to, amount: amount, nonce: nonce, timestampMs: stamp),
             from: config.id, publicKey: config.key.publicKey.compressed, to: to, amount: amount, fee: fee, memo: memo,
             nonce: nonce, timestampMs: stamp, kind: .send).signed(by: config.key)
-        let outcome = try apply(transfer, spendable: reserved)
+        let outcome = try apply(transfer, keeping: reserved)
         switch outcome {
         case .applied(let entry):
             broadcast(.transfer(transfer))
@@ -71,7 +71,7 @@ extension NodeCore {
     }
 
     /// Applies one of this node's own transfers, keeping `held` NEURO of the balance untouched.
-    mutating func apply(_ t: SignedTransfer, spendable held: Micro) throws(APIError) -> SpendOutcome {
+    mutating func apply(_ t: SignedTransfer, keeping held: Micro) throws(APIError) -> SpendOutcome {
         let balance = try ledgerRead { try $0.balance(of: config.id.hex) }
         let required = t.amount.adding(t.fee) ?? Micro.max
         let available = balance.available.subtracting(held) ?? .zero
@@ -151,7 +151,7 @@ extension NodeCore {
     func ledgerRead<T>(_ body: (Ledger) throws -> T) throws(APIError) -> T {
         guard let ledger else { throw APIError(.unavailable, "This node keeps no ledger") }
         do { return try body(ledger) } catch {
-            throw APIError(.internalError, "The ledger could not be read or written")
+            throw APIError(.internalError, "The ledger could not be read or written (\(error))")
         }
     }
 }
