@@ -9,9 +9,8 @@ enum OperatorCall {
     @TaskLocal static var authorization: String?
 
     static func authorization(_ metadata: Metadata) -> String? {
-        metadata["authorization"].first { _ in true }.flatMap { value in
-            if case .string(let text) = value { text } else { nil }
-        }
+        var values = metadata[stringValues: "authorization"].makeIterator()
+        return values.next()
     }
 }
 

@@ -56,8 +56,6 @@ public struct InferenceFailure: Error, Sendable, Equatable {
     public init(_ reason: String) { self.reason = reason }
 }
 
-/// `POST /api/v1/inference` (SPEC §4): the core checks the request and plans the route; the shell
-/// runs it (it involves other nodes and real time) and reports back; the core answers.
 /// A generation the shell is running: when it started, its id, its route, and the NEURO held
 /// back to pay the other nodes of the route.
 struct RunningInference: Sendable {
@@ -67,6 +65,8 @@ struct RunningInference: Sendable {
     var held: Micro
 }
 
+/// `POST /api/v1/inference` (SPEC §4): the core checks the request and plans the route; the shell
+/// runs it (it involves other nodes and real time) and reports back; the core answers.
 extension NodeCore {
     /// What one generated token costs through the whole model: 0.001 NEURO (1,000 micro-NEURO).
     static let microPerToken: Int64 = 1_000
