@@ -58,6 +58,7 @@ struct RealRun {
         for node in nodes.values { _ = try node.waitReady() }
         Thread.sleep(until: started.addingTimeInterval(scenario.duration.seconds))
         let figures = configs.indices.map { nodes[$0]!.figures() }
+        let peakRSS = nodes.values.compactMap { $0.peakResidentBytes() }.max() ?? 0
         let wall = Date().timeIntervalSince(started)
         for node in nodes.values { node.stop() }
 
@@ -80,9 +81,10 @@ struct RealRun {
         let summary: JSON = [
             "scenario": .string(scenario.name), "seed": .int(Int64(bitPattern: scenario.seed)),
             "scenario_hash": .string(scenario.sourceHash), "trace_hash": .string(""), "passed": .bool(passed),
-            "virtual_seconds": .double(wall), "wall_seconds": .double(wall), "speedup": .double(1), "events": .int(0),
-            "events_per_second": .double(0), "messages": .int(Int(metrics["messages"]!)), "bytes": .int(Int(metrics["bytes"]!)),
-            "faults_fired": .int(0), "peak_rss_bytes": .int(0), "nodes": .int(configs.count),
+            "virtual_seconds": .double(wall), "wall_seconds": .double(wall), "speedup": .double(1),
+            // Real processes have no event heap to count.
+            "events": .null, "events_per_second": .null, "messages": .int(Int(metrics["messages"]!)), "bytes": .int(Int(metrics["bytes"]!)),
+            "faults_fired": .int(0), "peak_rss_bytes": .int(peakRSS), "nodes": .int(configs.count),
             "final_loss": .double(metrics["final_loss"]!), "outer_rounds": .int(Int(metrics["outer_rounds"]!)),
             "sample_text": .null,
             "expectations": .array(expectations.map { ["text": .string($0.0.text), "value": .double($0.1), "passed": .bool($0.2)] }),
@@ -167,6 +169,14 @@ final class RealNode {
         }.resume()
         done.wait()
         return body.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+    }
+
+    /// The largest resident set the process has had (Linux's VmHWM), while it runs.
+    func peakResidentBytes() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kB = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kB * 1024
     }
 
     /// SIGTERM (the node says goodbye and saves), then waits for it.
