@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs what NeuroShard builds and tests against, when any is missing: Debian packages, and
-# the Python client test's environment.
+# Installs what NeuroShard builds and tests against, when any is missing: Debian packages (with
+# Chromium, which renders the dashboard and scenario reports in the browser tests), and the
+# Python tests' environment.
 set -euo pipefail
-packages=(libopenblas-dev libsqlite3-dev libssl-dev python3-numpy python3-venv wrk protobuf-compiler)
+packages=(libopenblas-dev libsqlite3-dev libssl-dev python3-numpy python3-venv wrk protobuf-compiler chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -12,7 +13,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # The Python tests' own environment (grpcio, grpcio-tools, requests; cryptography for the
