@@ -9,12 +9,14 @@ import PackageDescription
 // Wire ← Server (the production shell: Hummingbird + grpc-swift) ← neuroshard (CLI)
 // COpenSSL ← Identity (keys, signatures, BIP39) ← NeuroShardCore, Wire
 // CSQLite ← Ledger (the NEURO ledger on SQLite) ← NeuroShardCore
+// AsyncHTTPClient ← NeuroShardClient (the Swift SDK: its own wire types, no project module) ← CLITests
 let package = Package(
     name: "NeuroShard",
     platforms: [.macOS(.v15)], // grpc-swift 2 needs macOS 15
     products: [
         .executable(name: "neuroshard", targets: ["NeuroShardCLI"]),
         .executable(name: "neuroshard-bench", targets: ["NeuroShardBench"]),
+        .library(name: "NeuroShardClient", targets: ["NeuroShardClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(name: "Deterministic"),
@@ -54,6 +57,10 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
+        // The Swift SDK: talks to a node over HTTP only, so it depends on no project module.
+        .target(name: "NeuroShardClient", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(name: "NeuroShardCLI", dependencies: [
             "Simulator", "Scenario", "Training", "Server", "TensorMath", "NeuroLLM", "Identity", "Ledger",
@@ -85,6 +92,7 @@ let package = Package(
         // Runs the built `neuroshard` binary as a user would (exit codes, files written).
         .testTarget(name: "CLITests", dependencies: [
             "NeuroShardCLI", "Server", "NeuroShardCore", "Training", "Identity", "Ledger", "Deterministic", "Wire",
+            "NeuroShardClient",
             .product(name: "Yams", package: "Yams"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -236,6 +236,12 @@ extension NodeCore {
         }
     }
 
+    /// The training loss the node reports from now on, also kept for the loss curve.
+    mutating func reportLoss(_ loss: Double, now: Timestamp) {
+        lastLoss = loss
+        metrics.lossHistory.append(LossPoint(seconds: (now - startedAt).seconds, step: metrics.innerSteps, loss: loss))
+    }
+
     mutating func reject(_ from: NodeID, _ reason: String) {
         metrics.gradientsRejected += 1
         out.append(.note(.updateRejected(from: from, reason: reason)))
@@ -278,10 +284,11 @@ extension NodeCore {
             // No stage holds the whole model to evaluate: the validator reports the round's
             // training loss.
             loss = pipelineLoss
-            if loss != nil { lastLoss = loss }
+            if let loss { reportLoss(loss, now: now) }
         } else if lastLoss == nil || stepsLeft == 0 || metrics.innerSteps / every != evaluatedAtStep / every {
-            loss = objective.evaluate(theta0)
-            lastLoss = loss
+            let evaluated = objective.evaluate(theta0)
+            loss = evaluated
+            reportLoss(evaluated, now: now)
             evaluatedAtStep = metrics.innerSteps
         }
         out.append(.note(.roundCompleted(round: round, loss: loss, contributors: contributors.count, timedOut: timedOut)))

@@ -38,6 +38,8 @@ public struct NodeMetrics: Equatable, Sendable {
     public var transfersApplied = 0
     /// Peers' transfers this ledger could not apply (bad signature, balance, nonce).
     public var transfersRefused = 0
+    /// The latest reported training losses, oldest first: the dashboard's loss curve.
+    public var lossHistory = LossHistory(capacity: LossHistory.defaultCapacity)
 
     public init() {}
 
@@ -86,4 +88,46 @@ public struct RecentDurations: Equatable, Sendable {
         let sorted = values.sorted { $0.nanos < $1.nanos }
         return sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))]
     }
+}
+
+/// One point of the training-loss curve: seconds since the node started, the inner steps taken
+/// by then, and the loss the node reported.
+public struct LossPoint: Equatable, Sendable {
+    public var seconds: Double
+    public var step: Int
+    public var loss: Double
+
+    public init(seconds: Double, step: Int, loss: Double) {
+        self.seconds = seconds; self.step = step; self.loss = loss
+    }
+}
+
+/// The last `capacity` reported losses (a ring buffer), so that a curve exists the moment a
+/// dashboard opens without the node's memory growing with its age.
+public struct LossHistory: Equatable, Sendable {
+    public static let defaultCapacity = 256
+    public let capacity: Int
+    private var storage: [LossPoint] = []
+    /// Where the next point goes once `storage` is full (its oldest point).
+    private var next = 0
+
+    public init(capacity: Int) {
+        precondition(capacity > 0, "a loss history holds at least one point")
+        self.capacity = capacity
+    }
+
+    /// Adds `point`, dropping the oldest when full. A non-finite loss has no place on a curve
+    /// (nor in JSON) and is left out.
+    mutating func append(_ point: LossPoint) {
+        guard point.loss.isFinite else { return }
+        if storage.count < capacity { storage.append(point) } else { storage[next] = point }
+        next = (next + 1) % capacity
+    }
+
+    /// Oldest first.
+    public var points: [LossPoint] {
+        storage.count < capacity ? storage : Array(storage[next...] + storage[..<next])
+    }
+
+    public var count: Int { storage.count }
 }

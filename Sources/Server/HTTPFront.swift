@@ -5,7 +5,8 @@ import NIOCore
 
 /// The HTTP API on Hummingbird. The core routes every request itself (404, 405, auth, rate
 /// limits, the error envelope), so one responder takes any method and path and hands the call
-/// over; the only answer made here is for a body over `maxBody` bytes.
+/// over; the only answers made here are for a body over `maxBody` bytes and the dashboard page
+/// (`GET /`, see Dashboard).
 public enum HTTPFront {
     /// Bodies above this are refused before they reach the core (SPEC §4: 400).
     public static let maxBody = 1 << 20
@@ -17,6 +18,9 @@ public enum HTTPFront {
                                    onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         Application(
             responder: CallbackResponder { (request: Request, _: BasicRequestContext) in
+                // The dashboard page holds no data (its script calls the API with a token), so it
+                // is served here, even while the node starts; other methods on / go to the core.
+                if Dashboard.serves(request) { return Dashboard.response }
                 guard let host = slot.host else {
                     return response(APIError(.unavailable, "the node is starting").response)
                 }

@@ -28,6 +28,13 @@ public actor NodeHost {
     private let computeSpeed: Double?
     /// Signs this node's peer calls with its key (SPEC §5).
     let signer: CallSigner
+    /// Compute jobs and generations running off the actor, and who waits for them to end:
+    /// the process must not exit under a thread still inside OpenBLAS, whose exit handlers free
+    /// the buffers that thread is using (a SIGSEGV after "stopped").
+    private var offActorWork = 0
+    /// Set by `shutdown`: no new compute job starts after it.
+    private var stopping = false
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// `seed` comes from the system's entropy: the core draws its randomness from it, never
     /// from the system itself. `persist` writes a durable state and says whether it could.
@@ -65,8 +72,20 @@ public actor NodeHost {
     /// Leaves politely: the peers are told (their goodbyes sent before this returns) and the
     /// state is saved.
     public func shutdown() async {
+        stopping = true
         handle(.shutdown)
         await links.close()
+        if offActorWork > 0 { await withCheckedContinuation { idleWaiters.append($0) } }
+    }
+
+    private func workStarted() { offActorWork += 1 }
+
+    private func workEnded() {
+        offActorWork -= 1
+        if offActorWork == 0 {
+            idleWaiters.forEach { $0.resume() }
+            idleWaiters = []
+        }
     }
 
     /// How an HTTP call is answered: one response, or Server-Sent Events (streamed inference).
@@ -185,10 +204,13 @@ public actor NodeHost {
                 self.handle(.timer(kind))
             }
         case .startCompute(let job):
+            guard !stopping else { return }
             let least = computeSpeed.map { Duration.seconds(job.flops / $0) } ?? .zero
+            workStarted()
             Task.detached {
                 let started = ContinuousClock.now
                 let output = job.run()
+                await self.workEnded()
                 try? await Task.sleep(until: started + least)
                 await self.computeFinished(job.id, output)
             }
@@ -218,8 +240,10 @@ public actor NodeHost {
             pending.removeValue(forKey: id)?.resume(returning: .events(stream))
         }
         let run = InferenceRun(order: order, objective: objective, links: links, signer: signer)
+        workStarted()
         Task.detached { [events] in
             let outcome = await run.run { index, piece in events?.yield(ServerSentEvent.token(index: index, text: piece)) }
+            await self.workEnded()
             await self.inferenceFinished(id, outcome)
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 @testable import NeuroShardCore
+import Server
 import Testing
 import Yams
 
@@ -82,7 +83,9 @@ import Yams
         let documented = (Self.document["paths"] as? [String: Any] ?? [:]).flatMap { path, ops in
             ((ops as? [String: Any]) ?? [:]).keys.map { "\($0.uppercased()) \(path)" }
         }
-        #expect(Set(documented) == Set(NodeCore.endpoints), "\(documented.sorted()) vs \(NodeCore.endpoints.sorted())")
+        // The core's routes, and the dashboard page the HTTP front serves itself.
+        let served = NodeCore.endpoints + Dashboard.endpoints
+        #expect(Set(documented) == Set(served), "\(documented.sorted()) vs \(served.sorted())")
     }
 
     @Test func everyResponseFitsTheDocument() async throws {
@@ -98,6 +101,9 @@ import Yams
             #expect(try await check(a, "GET", path, token: "wrong") == 401)
         }
         #expect(try await check(a, "GET", "/api/v1/health", anonymous: true) == 200)
+        let page = try await a.call("GET", "/", anonymous: true)
+        #expect(page.status == 200 && Self.schema("GET", "/", status: 200, contentType: "text/html") != nil)
+        #expect(try await check(a, "POST", "/", undocumented: true, anonymous: true) == 404)
         // The wallet: 10 calls a minute, so a few of each answer.
         let to = address(of: "token-b")
         #expect(try await check(a, "GET", "/api/v1/wallet/balance") == 200)

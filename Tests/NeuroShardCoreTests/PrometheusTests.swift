@@ -29,8 +29,10 @@ import Training
         #expect(lines.contains("neuroshard_rewards_proofs_rejected{reason=\"stale\"} 0"))
         guard case .object(let sections) = node.metricsBody(now: at(60)) else { Issue.record("metrics"); return }
         // Each figure is a line; a count by reason (proofs_rejected) is a line per reason.
+        // A list (the loss history) is no figure and has no line.
         func leaves(_ value: JSON) -> Int {
             if case .object(let members) = value { return members.reduce(0) { $0 + leaves($1.1) } }
+            if case .array = value { return 0 }
             return 1
         }
         let figures = sections.reduce(0) { $0 + leaves($1.1) }

@@ -152,6 +152,9 @@ extension NodeCore {
                 "gradients_accepted": .int(metrics.gradientsAccepted),
                 "gradients_rejected": .int(metrics.gradientsRejected),
                 "outer_rounds": .int(completedRounds),
+                "loss_history": .array(metrics.lossHistory.points.map { p in
+                    ["t": .double(p.seconds), "step": .int(p.step), "loss": .double(p.loss)]
+                }),
             ],
             "network": [
                 "bytes_sent": .int(metrics.bytesSent),
