@@ -108,7 +108,7 @@ final class ProgressLine {
         let share = 100 * Double(sim.now) / Double(max(sim.end, 1))
         let rate = wall > 0 ? Double(sim.eventsProcessed) / wall : 0
         let line = String(format: "\r  %@virtual %@  %5.1f%%  %@ events/s  ", variant.map { $0 + "  " } ?? "",
-                          Report.duration(Double(sim.now) / 1e9), share, Report.si(rate))
+                          Format.duration(Double(sim.now) / 1e9), share, Format.si(rate))
         FileHandle.standardError.write(Data(line.utf8))
     }
 

@@ -116,7 +116,7 @@ public struct Experiment: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes summary.json, metrics.csv and curves.csv (and variants.csv with variants).
+    /// Writes summary.json, metrics.csv, curves.csv and report.html (and variants.csv with variants).
     public func write(to directory: String) throws {
         try (summaryJSON().prettyPrinted + "\n").write(toFile: directory + "/summary.json", atomically: true, encoding: .utf8)
         try metricsCSV.write(toFile: directory + "/metrics.csv", atomically: true, encoding: .utf8)
@@ -124,6 +124,7 @@ public struct Experiment: Sendable {
         if runs.first?.variant != nil {
             try variantsCSV.write(toFile: directory + "/variants.csv", atomically: true, encoding: .utf8)
         }
+        try ReportPage(self).html.write(toFile: directory + "/report.html", atomically: true, encoding: .utf8)
     }
 }
 

@@ -23,6 +23,11 @@ public struct RunResult: Sendable {
     public var nodes: Int
     /// Each node's address and the peer message kinds it sent, with their counts.
     public var sentByNode: [(node: String, kinds: [(kind: String, count: Int)])]
+    /// What metrics.csv is written from, the faults as they fired and the ledger's balances at
+    /// the end: the time series of report.html.
+    var series: [MetricsSample]
+    var faults: [FiredFault]
+    var balances: [AccountBalance]
 
     public var passed: Bool { expectations.allSatisfy(\.passed) }
     public var eventsPerSecond: Double { wallSeconds > 0 ? Double(events) / wallSeconds : 0 }
@@ -106,6 +111,9 @@ public struct RunResult: Sendable {
             return (e, value, e.holds(value))
         }
         samples = sim.samples.map(\.csvRow)
+        series = sim.samples
+        faults = sim.firedFaults
+        balances = AccountBalance.all(in: sim)
         curve = sim.curve.rows()
         sampleText = sim.sampleText()
     }

@@ -60,6 +60,7 @@ extension Simulation {
             acted = true
         }
         if acted { stats.faultsFired += 1 }
+        firedFaults.append(FiredFault(seconds: Double(now) / 1e9, label: fault.kind.label, acted: acted))
         trace.note(time: now, node: -1, "fault \(fault.kind.name) (line \(fault.line))\(acted ? "" : " had nothing to act on")")
     }
 

@@ -26,6 +26,8 @@ public final class Simulation {
     var stats = RunStats()
     var coverage: Coverage
     var samples: [MetricsSample] = []
+    /// Each timed fault as it fired, for the report's time axis.
+    var firedFaults: [FiredFault] = []
     var curve = LossCurve()
     var nextRequestID: UInt64 = 0
     /// Reused for every input's effects (inputs do not nest, so one buffer serves).
