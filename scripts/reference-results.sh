@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the reference results kept in the repository: every shipped scenario at its own
-# seed, into Results/<scenario>/<seed>/ (summary.json and metrics.csv are committed; the traces
-# are not).
+# seed, into Results/<scenario>/<seed>/ (summary.json, metrics.csv, curves.csv and report.html
+# are committed; the traces are not).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

@@ -17,8 +17,9 @@ import NIOHTTP1
 /// most `maxRetryWait`), a 503 or a transport failure after an exponential backoff
 /// (0.25 s, 0.5 s, 1 s…), up to `retryAttempts` times; nothing else is retried, because any
 /// other error will not change by asking again. A timeout is not retried either: `timeout`
-/// bounds each attempt and the caller asked not to wait longer. Sends carry an
-/// `Idempotency-Key`, so retrying one never pays twice.
+/// bounds each attempt and the caller asked not to wait longer. After a broken connection
+/// only reads and sends are retried: a send carries an `Idempotency-Key`, so retrying it never
+/// pays twice, while an inference (or a raw POST without a key) might run and be paid twice.
 public struct NeuroNode: Sendable {
     /// The node's base URL, e.g. `http://127.0.0.1:8000` (without a trailing slash).
     public let url: String
@@ -98,9 +99,11 @@ public struct NeuroNode: Sendable {
 
     /// Any call of the API, for what the typed methods do not cover (a new endpoint, a raw
     /// body): the answer's bytes on a 2xx, a `NeuroShardError` otherwise. `path` may carry a
-    /// query string. Retried like every call.
-    public func request(method: String, path: String, body: Data? = nil) async throws -> Data {
-        try await call(HTTPMethod(rawValue: method.uppercased()), path, body: body)
+    /// query string. Retried like every call (a POST after a broken connection only with an
+    /// `Idempotency-Key` among `headers`).
+    public func request(method: String, path: String, body: Data? = nil,
+                        headers: [(String, String)] = []) async throws -> Data {
+        try await call(HTTPMethod(rawValue: method.uppercased()), path, body: body, headers: headers)
     }
 
     // MARK: - Transport
@@ -138,7 +141,7 @@ public struct NeuroNode: Sendable {
 
     /// A call whose whole answer is read within the attempt's deadline.
     func call(_ method: HTTPMethod, _ path: String, body: Data? = nil, headers: [(String, String)] = []) async throws -> Data {
-        try await withRetries { deadline in
+        try await withRetries(repeatable: Self.repeatable(method, headers)) { deadline in
             let response = try await attempt(method, path, body: body, headers: headers, accept: "application/json",
                                              deadline: deadline)
             // AsyncHTTPClient's deadline ends at the answer's head; the body is held to it here.
@@ -162,18 +165,28 @@ public struct NeuroNode: Sendable {
     /// A call whose 2xx answer is handed over unread (a stream).
     func execute(_ method: HTTPMethod, _ path: String, body: Data? = nil, headers: [(String, String)] = [],
                  accept: String) async throws -> HTTPClientResponse {
-        try await withRetries { deadline in
+        try await withRetries(repeatable: Self.repeatable(method, headers)) { deadline in
             try await attempt(method, path, body: body, headers: headers, accept: accept, deadline: deadline)
         }
     }
 
-    /// Runs `operation` until it succeeds, fails for good, or the attempts are spent.
-    func withRetries<T>(_ operation: (NIODeadline) async throws -> T) async throws -> T {
+    /// Whether a call may be sent again after its connection broke, when the node may have
+    /// acted on it: a read, or a write the node recognises as a repeat (an Idempotency-Key). A
+    /// paid inference is not repeated then; it could be charged twice.
+    static func repeatable(_ method: HTTPMethod, _ headers: [(String, String)]) -> Bool {
+        method == .GET || headers.contains { $0.0.lowercased() == "idempotency-key" }
+    }
+
+    /// Runs `operation` until it succeeds, fails for good, or the attempts are spent. A 429 or
+    /// 503 is a refusal (the node did nothing), so any call is retried after one; a transport
+    /// failure only when the call is `repeatable`.
+    func withRetries<T>(repeatable: Bool, _ operation: (NIODeadline) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
                 return try await operation(.now() + TimeAmount(timeout))
             } catch let error as NeuroShardError {
+                if case .transport = error, !repeatable { throw error }
                 guard attempt < retryAttempts, let wait = retryWait(after: error, attempt: attempt) else { throw error }
                 attempt += 1
                 try await sleep(min(wait, maxRetryWait))

@@ -218,11 +218,19 @@ public enum Dashboard {
   var STATUS_EVERY = 5000, WALLET_EVERY = 20000, KEY = "neuroshard.token";
   var $ = function (id) { return document.getElementById(id); };
   var token = null, errors = {}, pausedUntil = {}, seen = {}, timers = [];
+  // Bumped by every connect and prompt: answers to an older connection's calls are dropped,
+  // so a late 401 for a token just replaced cannot sign the new one out.
+  var generation = 0;
 
   // ---- token: from #token=… (then removed from the address bar), else sessionStorage, else the form
+  function tokenInHash() {
+    var m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+    if (!m) return null;
+    try { return decodeURIComponent(m[1]); } catch (e) { return m[1]; } // "+" stays "+"
+  }
+
   function readToken() {
-    var hash = new URLSearchParams(location.hash.replace(/^#/, ""));
-    var fromHash = hash.get("token");
+    var fromHash = tokenInHash();
     if (fromHash) {
       sessionStorage.setItem(KEY, fromHash);
       history.replaceState(null, "", location.pathname + location.search);
@@ -445,21 +453,25 @@ public enum Dashboard {
 
   function refreshStatus() {
     if (!token || paused("status") || document.hidden) return;
+    var g = generation;
     Promise.all([call("/api/v1/status"), call("/api/v1/metrics"), call("/api/v1/peers")]).then(function (r) {
+      if (g !== generation) return;
       renderStatus(r[0], r[1], r[2]);
       errors.status = null; showErrors(); showDash();
       set("updated", "updated " + new Date().toLocaleTimeString());
       loaded("status");
-    }, function (err) { failed("status", err); loaded("status"); });
+    }).catch(function (err) { if (g === generation) { failed("status", err); loaded("status"); } });
   }
 
   function refreshWallet() {
     if (!token || paused("wallet") || document.hidden) return;
+    var g = generation;
     Promise.all([call("/api/v1/wallet/balance"), call("/api/v1/wallet/transactions?limit=8")]).then(function (r) {
+      if (g !== generation) return;
       renderWallet(r[0], r[1]);
       errors.wallet = null; showErrors();
       loaded("wallet");
-    }, function (err) { failed("wallet", err); loaded("wallet"); });
+    }).catch(function (err) { if (g === generation) { failed("wallet", err); loaded("wallet"); } });
   }
 
   function showDash() {
@@ -471,6 +483,7 @@ public enum Dashboard {
 
   function prompt(message) {
     stop();
+    generation++;
     token = null;
     $("dash").hidden = true; $("forget").hidden = true; $("prompt").hidden = false;
     errors = message ? { auth: message } : {};
@@ -486,6 +499,7 @@ public enum Dashboard {
 
   function connect(t) {
     stop();
+    generation++;
     token = t; errors = {}; seen = {}; pausedUntil = {};
     document.documentElement.setAttribute("data-state", "loading");
     refreshStatus(); refreshWallet();
@@ -501,7 +515,7 @@ public enum Dashboard {
     connect(t);
   });
   $("forget").addEventListener("click", function () { sessionStorage.removeItem(KEY); prompt(null); });
-  window.addEventListener("hashchange", function () { var t = readToken(); if (t) connect(t); });
+  window.addEventListener("hashchange", function () { if (tokenInHash()) connect(readToken()); });
 
   var initial = readToken();
   if (initial) connect(initial); else prompt(null);

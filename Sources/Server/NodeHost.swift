@@ -32,7 +32,7 @@ public actor NodeHost {
     /// the process must not exit under a thread still inside OpenBLAS, whose exit handlers free
     /// the buffers that thread is using (a SIGSEGV after "stopped").
     private var offActorWork = 0
-    /// Set by `shutdown`: no new compute job starts after it.
+    /// Set by `shutdown`: no compute job or generation starts after it.
     private var stopping = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -228,6 +228,10 @@ public actor NodeHost {
 
     /// Runs a generation off the actor; the core answers once it is reported finished.
     private func infer(_ id: UInt64, _ order: InferenceOrder) {
+        guard !stopping else {
+            handle(.inferenceFinished(requestID: id, .failure(InferenceFailure("the node is stopping"))))
+            return
+        }
         guard let objective = core.objective as? any PipelineObjective else {
             handle(.inferenceFinished(requestID: id, .failure(InferenceFailure("this node's model does not generate text"))))
             return

@@ -182,7 +182,7 @@ import Testing
         timeoutWaits.install(on: &waiting)
         let started = ContinuousClock.now
         await #expect(throws: NeuroShardError.timeout) { try await waiting.getStatus() }
-        #expect(ContinuousClock.now - started < .seconds(5) && timeoutWaits.all.isEmpty)
+        #expect(ContinuousClock.now - started < .seconds(15) && timeoutWaits.all.isEmpty)
     }
 
     @Test func theReadmeExampleRunsAgainstALiveNode() async throws {

@@ -102,6 +102,7 @@ class TrainingMetrics(_Model):
     gradients_submitted: Optional[int] = None
     gradients_accepted: Optional[int] = None
     outer_rounds: Optional[int] = None
+    loss_history: Optional[List[Dict[str, float]]] = None  # [{t, step, loss}], oldest first
     raw: Dict[str, Any] = _raw_field()
 
 
