@@ -38,8 +38,9 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-/// Who calls. Every call but Ping carries it; the signature over the request's digest is
-/// checked once node identities are keys (until then `public_key` and `signature` are empty).
+/// Who calls. Every call but Ping carries it. The receiver checks that `public_key` hashes to
+/// `node_id` and that `signature` (r‖s) verifies over the request's digest, taken with the
+/// signature empty; a call from the node's own operator (its token in `authorization`) needs none.
 public nonisolated struct Neuroshard_Caller: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -57,6 +58,7 @@ public nonisolated struct Neuroshard_Caller: Sendable {
   /// 33-byte compressed secp256k1 key
   public var publicKey: Data = Data()
 
+  /// 64 bytes, low-S
   public var signature: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
