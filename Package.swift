@@ -92,7 +92,7 @@ let package = Package(
         // Runs the built `neuroshard` binary as a user would (exit codes, files written).
         .testTarget(name: "CLITests", dependencies: [
             "NeuroShardCLI", "Server", "NeuroShardCore", "Training", "Identity", "Ledger", "Deterministic", "Wire",
-            "NeuroShardClient",
+            "NeuroShardClient", "NeuroLLM",
             .product(name: "Yams", package: "Yams"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -20,6 +20,12 @@ public enum Dashboard {
     }
 
     static var response: Response {
+        Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: page))
+    }
+
+    private static let page = ByteBuffer(string: html)
+
+    private static let headers: HTTPFields = {
         var headers: HTTPFields = [
             .contentType: "text/html; charset=utf-8",
             .cacheControl: "no-cache",
@@ -31,8 +37,8 @@ public enum Dashboard {
             + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
         headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
-    }
+        return headers
+    }()
 
     public static let html = #"""
 <!doctype html>

@@ -27,7 +27,8 @@ struct InferenceRun: Sendable {
             .map { ($0.layers.lowerBound, order.local.restricted(to: $0.layers)) })
     }
 
-    /// Generates, handing each token's piece of text to `onPiece` as it comes.
+    /// Generates, handing each token's piece of text to `onPiece` as it comes, until done or
+    /// cancelled.
     func run(onPiece: (Int, String) -> Void) async -> Result<InferenceResult, InferenceFailure> {
         let clock = ContinuousClock(), started = clock.now
         var generator = Generator(prompt: order.prompt, options: GenerationOptions(
@@ -35,8 +36,10 @@ struct InferenceRun: Sendable {
             stop: order.stop, contextLength: objective.contextLength))
         var rng = DeterministicRNG(seed: order.seed)
         var index = 0
-        do {
+        do throws(InferenceFailure) {
             while !generator.isFinished {
+                // Cancelled when the node stops: the generation ends at a token boundary.
+                if Task.isCancelled { throw InferenceFailure("the node is stopping") }
                 let logits = try await logits(for: Array(generator.context), token: index)
                 onPiece(index, generator.advance(logits: logits, rng: &rng))
                 index += 1

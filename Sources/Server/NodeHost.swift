@@ -34,6 +34,9 @@ public actor NodeHost {
     private var offActorWork = 0
     /// Set by `shutdown`: no compute job or generation starts after it.
     private var stopping = false
+    /// The generations running, by API request: `shutdown` cancels them (a generation stops at
+    /// its next token), so a long one does not hold the exit up.
+    private var generations: [UInt64: Task<Void, Never>] = [:]
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// `seed` comes from the system's entropy: the core draws its randomness from it, never
@@ -74,6 +77,7 @@ public actor NodeHost {
     public func shutdown() async {
         stopping = true
         handle(.shutdown)
+        generations.values.forEach { $0.cancel() }
         await links.close()
         if offActorWork > 0 { await withCheckedContinuation { idleWaiters.append($0) } }
     }
@@ -245,7 +249,7 @@ public actor NodeHost {
         }
         let run = InferenceRun(order: order, objective: objective, links: links, signer: signer)
         workStarted()
-        Task.detached { [events] in
+        generations[id] = Task.detached { [events] in
             let outcome = await run.run { index, piece in events?.yield(ServerSentEvent.token(index: index, text: piece)) }
             await self.workEnded()
             await self.inferenceFinished(id, outcome)
@@ -253,6 +257,7 @@ public actor NodeHost {
     }
 
     private func inferenceFinished(_ id: UInt64, _ outcome: Result<InferenceResult, InferenceFailure>) {
+        generations[id] = nil
         handle(.inferenceFinished(requestID: id, outcome))
     }
 

@@ -38,7 +38,8 @@ struct ReportPage {
             ("seed", "\(e.scenario.seed)"),
             ("scenario file hash", e.scenario.sourceHash),
             ("trace hash", e.traceHash),
-            ("nodes", "\(first.nodes)"),
+            // Variants may differ in size: the largest.
+            ("nodes", "\(runs.map(\.result.nodes).max()!)"),
             ("virtual time", Format.duration(first.virtualSeconds)),
             ("wall time", String(format: "%.3f s", e.wallSeconds)),
         ]
@@ -243,7 +244,9 @@ struct ReportPage {
 
     private func balances() -> String {
         let title = "NEURO balances at the end"
-        guard let run = runs.first(where: { !$0.result.balances.isEmpty }) else { return empty(title, "no ledger in this scenario") }
+        // With variants: the one with the most accounts, so the chart shows the most nodes.
+        guard let run = runs.filter({ !$0.result.balances.isEmpty }).max(by: { $0.result.balances.count < $1.result.balances.count })
+        else { return empty(title, "no ledger in this scenario") }
         let accounts = run.result.balances
         var categories: [String] = [], available: [Double] = [], staked: [Double] = []
         var xTitle = "node"

@@ -11,7 +11,15 @@ import Testing
 @Suite(.serialized) struct ReadmeExamplesTests {
     @Test func theReadmeExamplesRunAgainstTheNetworkItStarts() async throws {
         let nodes = try startReadmeNodes()
-        defer { nodes.forEach { $0.terminate(); $0.waitUntilExit() } }
+        defer {
+            // SIGTERM, as an operator stops a node: each leaves cleanly after the traffic above.
+            for node in nodes {
+                node.terminate()
+                node.waitUntilExit()
+                #expect(node.terminationReason == .exit && node.terminationStatus == 0,
+                        "a README node exited with \(node.terminationStatus) (\(node.terminationReason == .exit ? "status" : "signal"))")
+            }
+        }
 
         let calls = try shell(readmeBlock("http-calls"), label: "curl")
         #expect(calls.status == 0, "\(calls.output)")

@@ -81,7 +81,7 @@ import Testing
             guard case NeuroShardError.invalidRequest(_, let details) = error else { return false }
             return details["field"] == .string("max_tokens")
         }
-        _ = process.stop()
+        #expect(process.stop().status == 0, "the node did not stop cleanly on SIGTERM")
     }
 
     @Test func theLedgerSendsListsAndRefuses() async throws {
@@ -128,7 +128,7 @@ import Testing
         await #expect { try await reader.send(to: peer, amount: 1) } throws: {
             if case NeuroShardError.forbidden = $0 { true } else { false }
         }
-        _ = process.stop()
+        #expect(process.stop().status == 0, "the node did not stop cleanly on SIGTERM")
     }
 
     @Test func aRateLimitIsReportedAndRetriedAfterRetryAfter() async throws {
@@ -159,7 +159,7 @@ import Testing
         cappedWaits.install(on: &capped)
         await #expect(throws: NeuroShardError.self) { try await NEUROLedger(capped).getBalance() }
         #expect(cappedWaits.all == [.seconds(5)])
-        _ = process.stop()
+        #expect(process.stop().status == 0, "the node did not stop cleanly on SIGTERM")
     }
 
     @Test func aClosedPortIsATransportErrorAndSilenceATimeout() async throws {
@@ -195,7 +195,7 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("Layers: [0, 1") }, "\(report)")
         #expect(lines.contains { $0.hasPrefix("Inference: ") && !$0.hasPrefix("Inference: 0 tokens") }, "\(report)")
         #expect(lines.last == "Balance: 100.0 NEURO", "\(report)")
-        _ = process.stop()
+        #expect(process.stop().status == 0, "the node did not stop cleanly on SIGTERM")
     }
 
     /// A TCP socket listening on a free port of 127.0.0.1 that never accepts: the kernel

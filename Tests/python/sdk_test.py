@@ -133,7 +133,7 @@ def envelope(code, message="stub", **details):
 
 
 class SDKTest(unittest.TestCase):
-    """Wallet calls are limited to 10 a minute per token: the owner's 9 are all in
+    """Wallet calls are limited to 10 a minute per token: the owner's 10 (the limit) are all in
     test_ledger_send_and_history, LIMITED's go to test_rate_limit, READER makes 2."""
 
     @classmethod
