@@ -21,7 +21,7 @@ import Testing
             }
         }
 
-        let calls = try shell(readmeBlock("http-calls"), label: "curl")
+        let calls = try shell(readmeBlock("http-calls"))
         #expect(calls.status == 0, "\(calls.output)")
         for field in ["\"node_id\"", "\"peer_count\"", "\"tokens_generated\"", "event: done", "\"transaction_id\"",
                       "\"balances\"", "\"healthy\"", "neuroshard_"] {
@@ -33,7 +33,7 @@ import Testing
         #expect(python.output.contains("Node: 029bfa147a73077c62171fe9ee5ac8a4"), "\(python.output)")
         #expect(python.output.contains("refused: INSUFFICIENT_BALANCE"), "\(python.output)")
 
-        let generate = try shell(readmeBlock("grpc-generate"), label: "protoc")
+        let generate = try shell(readmeBlock("grpc-generate"))
         #expect(generate.status == 0, "\(generate.output)")
         let ping = try runPython(readmeBlock("grpc-ping"))
         #expect(ping.status == 0, "\(ping.output)")
@@ -96,41 +96,17 @@ private func startReadmeNodes() throws -> [Process] {
 
 /// Runs a shell example from the package root with bash (`set -e`; `curl` fails on an error
 /// status and ends each answer with a newline); its exit status and output.
-private func shell(_ script: String, label: String) throws -> (status: Int32, output: String) {
+private func shell(_ script: String) throws -> (status: Int32, output: String) {
     let prelude = """
         set -euo pipefail
         curl() { command curl -sS --fail-with-body --max-time 60 "$@"; echo; }
         PATH="\(packageRoot.path)/.build/python/bin:$PATH"
 
         """
-    return try run("/bin/bash", ["-c", prelude + script], label: label)
+    return try runCapturingOutput(URL(fileURLWithPath: "/bin/bash"), ["-c", prelude + script], timeout: 120)
 }
 
-/// Runs a Python example from the package root in the environment scripts/setup.sh prepares (the SDK installed).
+/// Runs a Python example from the package root in the venv (the SDK installed).
 private func runPython(_ source: String) throws -> (status: Int32, output: String) {
-    let python = packageRoot.appendingPathComponent(".build/python/bin/python3")
-    try #require(FileManager.default.isExecutableFile(atPath: python.path), "\(python.path) is missing: run scripts/setup.sh")
-    return try run(python.path, ["-c", source], label: "python")
-}
-
-private func run(_ executable: String, _ arguments: [String], label: String,
-                 timeout: Double = 120) throws -> (status: Int32, output: String) {
-    let capture = try temporaryFolder(label)
-    defer { cleanUp(capture) }
-    let output = capture.appendingPathComponent("output")
-    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-    let handle = try FileHandle(forWritingTo: output)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = packageRoot
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-    if process.isRunning { process.terminate() }
-    process.waitUntilExit()
-    return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+    try runCapturingOutput(try venvPython(), ["-c", source], timeout: 120)
 }

@@ -8,9 +8,7 @@ error cases. Usage: client_test.py PATH_TO_NEUROSHARD (CLITests/PythonClientTest
 import hashlib
 import json
 import os
-import re
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +19,8 @@ import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 from grpc_tools import protoc
+
+from live_node import Node
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = None
@@ -77,28 +77,6 @@ class SigningStub:
         return call
 
 
-class Node:
-    """`neuroshard --token … --port 0`, its log in a file, ready once it prints its addresses."""
-
-    def __init__(self, *extra):
-        self.log = tempfile.NamedTemporaryFile(prefix="neuroshard-python-", suffix=".log", delete=False)
-        self.process = subprocess.Popen([BINARY, "--token", OWNER, "--port", "0", *extra],
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while True:
-            with open(self.log.name) as f:
-                match = re.search(r"^node (\w+) role \S+ layers \S+ http (\S+) grpc (\S+)$", f.read(), re.M)
-            if match:
-                self.id, self.http, self.grpc = match.groups()
-                return
-            assert self.process.poll() is None and time.time() < deadline, open(self.log.name).read()
-            time.sleep(0.05)
-
-    def stop(self):
-        self.process.terminate()
-        return self.process.wait(timeout=30)
-
-
 def floats(data):
     return list(struct.unpack(f"<{len(data) // 4}f", data))
 
@@ -118,7 +96,7 @@ class ClientTest(unittest.TestCase):
         cls.genesis = os.path.join(tempfile.mkdtemp(prefix="neuroshard-genesis-"), "genesis.json")
         with open(cls.genesis, "w") as f:
             json.dump({"allocations": {key_from_token(OWNER)[2]: 100, key_from_token(RECIPIENT)[2]: 1}}, f)
-        cls.node = Node("--no-training", "--api-key", READER, "--api-key", LIMITED, "--genesis", cls.genesis)
+        cls.node = Node(BINARY, OWNER, "--no-training", "--api-key", READER, "--api-key", LIMITED, "--genesis", cls.genesis)
         cls.channel = grpc.insecure_channel(cls.node.grpc)
         cls.raw = neuroshard_pb2_grpc.NeuroShardStub(cls.channel)
         cls.key, cls.public, cls.me = key_from_token("python-peer-" + os.urandom(8).hex())

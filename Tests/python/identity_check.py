@@ -13,17 +13,16 @@ Prints OK and exits 0 when every check passed.
 """
 import hashlib
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
+import live_node
 
 BINARY = None
 # secp256k1's generator, compressed (SEC 2, §2.4.1): the known answer for the scalar 1.
@@ -50,28 +49,12 @@ def phrase_token(phrase):
     return seed[:32].hex()
 
 
-class Node:
-    """`neuroshard --token … --port 0`, its log in a file, ready once it prints its addresses."""
+class Node(live_node.Node):
+    """A node on a data folder of its own, removed when it stops."""
 
     def __init__(self, token):
         self.folder = tempfile.mkdtemp(prefix="neuroshard-identity-")
-        self.log = os.path.join(self.folder, "log")
-        with open(self.log, "w") as log:
-            self.process = subprocess.Popen(
-                [BINARY, "--token", token, "--port", "0", "--data-dir", os.path.join(self.folder, "data"),
-                 "--no-training", "--memory", "1.6"],
-                stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while True:
-            with open(self.log) as f:
-                match = re.search(r"^node (\w+) role \S+ layers \S+ http (\S+) grpc (\S+)$", f.read(), re.M)
-            if match:
-                self.id, self.http, _ = match.groups()
-                return
-            if self.process.poll() is not None or time.time() > deadline:
-                self.stop()
-                raise AssertionError("the node did not start: " + open(self.log).read())
-            time.sleep(0.05)
+        super().__init__(BINARY, token, "--data-dir", os.path.join(self.folder, "data"), "--no-training", "--memory", "1.6")
 
     def get(self, path, bearer):
         response = requests.get(self.http + path, headers={"Authorization": b"Bearer " + bearer.encode("utf-8")}, timeout=10)
@@ -79,14 +62,9 @@ class Node:
         return response.json()
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        status = super().stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+        return status
 
 
 class IdentityTest(unittest.TestCase):

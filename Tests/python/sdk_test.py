@@ -11,9 +11,7 @@ import hashlib
 import http.server
 import json
 import os
-import re
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import neuroshard
+from live_node import Node
 from neuroshard import (NEUROLedger, NeuroNode, NeuroShardError, ForbiddenError, InsufficientBalanceError,
                         InternalError, InvalidRequestError, MethodNotAllowedError, NodeConnectionError,
                         NodeTimeoutError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError)
@@ -38,16 +37,6 @@ def address(token):
     key = ec.derive_private_key(int.from_bytes(hashlib.sha256(token.encode()).digest(), "big"), ec.SECP256K1())
     public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
     return hashlib.sha256(public).hexdigest()[:32]
-
-
-def die_with_parent():
-    """Run in the node's process before exec (Linux): SIGTERM it when this script dies, so a
-    killed test (a timeout) leaves no node behind."""
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
-    except (OSError, AttributeError):
-        pass
 
 
 def within(seconds, call, *args, **kw):
@@ -65,30 +54,6 @@ def within(seconds, call, *args, **kw):
     thread.join(seconds)
     assert outcome, f"{getattr(call, '__name__', call)} did not return within {seconds} s"
     return outcome[0]
-
-
-class Node:
-    """`neuroshard --token … --port 0`, its log in a file, ready once it prints its addresses."""
-
-    def __init__(self, *extra):
-        self.log = tempfile.NamedTemporaryFile(prefix="neuroshard-sdk-", suffix=".log", delete=False)
-        self.process = subprocess.Popen([BINARY, "--token", OWNER, "--port", "0", *extra],
-                                        stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
-        deadline = time.time() + 30
-        while True:
-            with open(self.log.name) as f:
-                match = re.search(r"^node (\w+) role \S+ layers \S+ http (\S+) grpc (\S+)$", f.read(), re.M)
-            if match:
-                self.id, self.http, self.grpc = match.groups()
-                return
-            assert self.process.poll() is None and time.time() < deadline, open(self.log.name).read()
-            time.sleep(0.05)
-
-    def stop(self):
-        self.process.terminate()
-        status = self.process.wait(timeout=30)
-        os.remove(self.log.name)
-        return status
 
 
 class StubServer:
@@ -142,7 +107,7 @@ class SDKTest(unittest.TestCase):
         cls.genesis = os.path.join(cls.folder, "genesis.json")
         with open(cls.genesis, "w") as f:
             json.dump({"allocations": {address(OWNER): 100, address(RECIPIENT): 1}}, f)
-        cls.node = Node("--no-training", "--api-key", READER, "--api-key", LIMITED, "--genesis", cls.genesis)
+        cls.node = Node(BINARY, OWNER, "--no-training", "--api-key", READER, "--api-key", LIMITED, "--genesis", cls.genesis)
         cls.owner = NeuroNode(cls.node.http, api_token=OWNER, timeout=30)
         cls.reader = NeuroNode(cls.node.http, api_token=READER, timeout=30)
 

@@ -18,6 +18,8 @@ import time
 
 from neuroshard import NEUROLedger, NeuroNode
 
+from live_node import Node
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(ROOT, "sdk", "python", "examples", "seed_example.py")
 TOKEN, PORT = "YOUR_TOKEN", 8000
@@ -31,15 +33,6 @@ def fail(message):
 def check(condition, message):
     if not condition:
         fail(message)
-
-
-def die_with_parent():
-    """Run in the node's process before exec (Linux): SIGTERM it when this script dies."""
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
-    except (OSError, AttributeError):
-        pass
 
 
 def port_is_free(port):
@@ -56,21 +49,9 @@ def main(binary):
     for port in (PORT, PORT + 1000):
         check(port_is_free(port), f"port {port} on 127.0.0.1 is taken: the seed example needs "
                                   f"http://localhost:{PORT} (and gRPC on {PORT + 1000}); stop whatever holds it")
-    log = tempfile.NamedTemporaryFile(prefix="neuroshard-seed-example-", suffix=".log", delete=False)
-    node = subprocess.Popen([binary, "--token", TOKEN, "--port", str(PORT)], stdout=log, stderr=subprocess.STDOUT,
-                            preexec_fn=die_with_parent)
+    node = Node(binary, TOKEN, port=PORT)
     try:
-        deadline = time.time() + 30
-        while True:
-            with open(log.name) as f:
-                text = f.read()
-            ready = re.search(r"^node (\w+) role (\S+) layers \S+ http (\S+) grpc \S+$", text, re.M)
-            if ready:
-                break
-            check(node.poll() is None, f"the node exited with {node.returncode}:\n{text}")
-            check(time.time() < deadline, f"the node was not ready within 30 s:\n{text}")
-            time.sleep(0.05)
-        node_id, http = ready.group(1), ready.group(3)
+        node_id, http = node.id, node.http
         check(http == f"http://127.0.0.1:{PORT}", f"the node serves {http}, not port {PORT}")
 
         # The example, byte for byte the seed's, run from a folder of its own with this venv's python.
@@ -113,18 +94,10 @@ def main(binary):
         available = NEUROLedger(NeuroNode(http, api_token=TOKEN)).get_balance().available
         check(float(balance.group(1)) == available, f"{lines[-1]!r}, but the wallet holds {available}")
     finally:
-        node.terminate()
-        try:
-            status = node.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            node.kill()
-            status = node.wait()
-        with open(log.name) as f:
-            text = f.read()
-        os.remove(log.name)
+        status = node.stop()
     # A node stops cleanly on SIGTERM (it once crashed inside OpenBLAS when it exited under a
     # running training step).
-    check(status == 0, f"the node exited with {status} on SIGTERM:\n" + "\n".join(text.splitlines()[-12:]))
+    check(status == 0, f"the node exited with {status} on SIGTERM:\n" + "\n".join(node.printed.splitlines()[-12:]))
     print("OK")
 
 
