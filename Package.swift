@@ -7,8 +7,9 @@ import PackageDescription
 // Deterministic ← Language (tokenizer, genesis data, decoding) ← NeuroLLM
 // NeuroShardCore ← Wire (the gRPC messages of Protos/neuroshard.proto ↔ PeerMessage)
 // Wire ← Server (the production shell: Hummingbird + grpc-swift) ← neuroshard (CLI)
-// COpenSSL ← Identity (keys, signatures, BIP39) ← NeuroShardCore, Wire
-// CSQLite ← Ledger (the NEURO ledger on SQLite) ← NeuroShardCore
+// COpenSSL ← Identity (node ids, keys, signatures, BIP39) ← Ledger ← NeuroShardCore, Wire
+// Ledger (the NEURO ledger as plain data: signed records, their fold, anti-entropy) ← NeuroShardCore
+// CSQLite ← LedgerStore (a node's records and balances on SQLite, for the production shell) ← Server
 // AsyncHTTPClient ← NeuroShardClient (the Swift SDK: its own wire types, no project module) ← CLITests
 let package = Package(
     name: "NeuroShard",
@@ -35,8 +36,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS"),
         .systemLibrary(name: "COpenSSL"),
         .systemLibrary(name: "CSQLite"),
-        .target(name: "Identity", dependencies: ["COpenSSL"]),
-        .target(name: "Ledger", dependencies: ["CSQLite"]),
+        .target(name: "Identity", dependencies: ["COpenSSL", "Deterministic"]),
+        .target(name: "Ledger", dependencies: ["Deterministic", "Identity"]),
+        .target(name: "LedgerStore", dependencies: ["CSQLite", "Ledger", "Identity"]),
         .target(name: "TensorMath", dependencies: ["COpenBLAS"]),
         .target(name: "Training", dependencies: ["Deterministic"]),
         .target(name: "Language", dependencies: ["Deterministic"]),
@@ -51,7 +53,7 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .target(name: "Server", dependencies: [
-            "Deterministic", "NeuroShardCore", "Wire", "Training", "Language", "Identity", "Ledger",
+            "Deterministic", "NeuroShardCore", "Wire", "Training", "Language", "Identity", "Ledger", "LedgerStore",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -63,12 +65,12 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(name: "NeuroShardCLI", dependencies: [
-            "Simulator", "Scenario", "Training", "Server", "TensorMath", "NeuroLLM", "Identity", "Ledger",
+            "Simulator", "Scenario", "Training", "Server", "TensorMath", "NeuroLLM", "Identity", "Ledger", "LedgerStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "NeuroShardBench", dependencies: [
             "Simulator", "Deterministic", "TensorMath", "NeuroLLM", "Server", "NeuroShardCore", "Training", "Scenario", "Wire",
-            "Identity", "Ledger",
+            "Identity", "Ledger", "LedgerStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -77,7 +79,8 @@ let package = Package(
         ]),
         .testTarget(name: "DeterministicTests", dependencies: ["Deterministic"]),
         .testTarget(name: "IdentityTests", dependencies: ["Identity"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSQLite", "Deterministic"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Identity", "Deterministic"]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "Ledger", "Identity", "CSQLite", "Deterministic"]),
         .testTarget(name: "TensorMathTests", dependencies: ["TensorMath", "Deterministic"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "LanguageTests", dependencies: ["Language", "Deterministic"]),
@@ -91,7 +94,7 @@ let package = Package(
         ]),
         // Runs the built `neuroshard` binary as a user would (exit codes, files written).
         .testTarget(name: "CLITests", dependencies: [
-            "NeuroShardCLI", "Server", "NeuroShardCore", "Training", "Identity", "Ledger", "Deterministic", "Wire",
+            "NeuroShardCLI", "Server", "NeuroShardCore", "Training", "Identity", "Ledger", "LedgerStore", "Deterministic", "Wire",
             "NeuroShardClient", "NeuroLLM",
             .product(name: "Yams", package: "Yams"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -30,18 +30,3 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Hex order and numeric order agree, so sorting by id sorts by the written form too.
     public static func < (a: NodeID, b: NodeID) -> Bool { (a.high, a.low) < (b.high, b.low) }
 }
-
-/// What a node holds of the model, from its layer range (SPEC §6).
-public enum Role: String, Sendable, CaseIterable {
-    case full, driver, worker, validator
-    /// A node that holds no layer yet (it has not chosen, or is fetching them).
-    case idle
-
-    public init(layers: Range<Int>, layerCount: Int) {
-        if layers.isEmpty { self = .idle }
-        else if layers.lowerBound == 0 && layers.upperBound == layerCount { self = .full }
-        else if layers.lowerBound == 0 { self = .driver }
-        else if layers.upperBound == layerCount { self = .validator }
-        else { self = .worker }
-    }
-}
