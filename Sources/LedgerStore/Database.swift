@@ -1,5 +1,7 @@
 import CSQLite
 
+import Ledger
+
 /// One SQLite connection. Statements are compiled once and kept, keyed by their SQL text, and
 /// reset after every use (a statement left mid-step would hold its read lock). Failures carry
 /// SQLite's own message.
@@ -7,9 +9,9 @@ final class Database {
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
 
-    init(path: String) throws(LedgerError) {
+    init(path: String) throws(StoreError) {
         var opened: OpaquePointer?
-        // NOMUTEX: the connection has one owner (Ledger is not Sendable), so SQLite's lock is waste.
+        // NOMUTEX: the connection has one owner (its store, used by one caller at a time), so SQLite's lock is waste.
         let rc = sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let opened else {
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -31,7 +33,7 @@ final class Database {
     func busyTimeout(milliseconds: Int32) { sqlite3_busy_timeout(handle, milliseconds) }
 
     /// Runs SQL that may hold several statements and takes no parameters (schema, pragmas).
-    func script(_ sql: String) throws(LedgerError) {
+    func script(_ sql: String) throws(StoreError) {
         var message: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &message)
         guard rc == SQLITE_OK else {
@@ -42,7 +44,7 @@ final class Database {
     }
 
     /// Runs one statement to completion and maps each row it yields.
-    func rows<T>(_ sql: String, _ parameters: [any SQLParameter] = [], _ map: (Row) -> T) throws(LedgerError) -> [T] {
+    func rows<T>(_ sql: String, _ parameters: [any SQLParameter] = [], _ map: (Row) -> T) throws(StoreError) -> [T] {
         let statement = try prepared(sql)
         defer {
             sqlite3_reset(statement)
@@ -61,15 +63,15 @@ final class Database {
         }
     }
 
-    func first<T>(_ sql: String, _ parameters: [any SQLParameter] = [], _ map: (Row) -> T) throws(LedgerError) -> T? {
+    func first<T>(_ sql: String, _ parameters: [any SQLParameter] = [], _ map: (Row) -> T) throws(StoreError) -> T? {
         try rows(sql, parameters, map).first
     }
 
-    func run(_ sql: String, _ parameters: [any SQLParameter] = []) throws(LedgerError) {
+    func run(_ sql: String, _ parameters: [any SQLParameter] = []) throws(StoreError) {
         _ = try rows(sql, parameters) { _ in () }
     }
 
-    private func prepared(_ sql: String) throws(LedgerError) -> OpaquePointer {
+    private func prepared(_ sql: String) throws(StoreError) -> OpaquePointer {
         if let statement = statements[sql] { return statement }
         var statement: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
@@ -78,7 +80,7 @@ final class Database {
         return statement
     }
 
-    private func failure(_ rc: Int32) -> LedgerError {
+    private func failure(_ rc: Int32) -> StoreError {
         .sqlite(code: rc, message: String(cString: sqlite3_errmsg(handle)))
     }
 }
@@ -90,7 +92,7 @@ struct Row {
     func int(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
 
     /// For columns whose CHECK keeps them non-negative.
-    func micro(_ column: Int32) -> Micro { Micro(int(column)) }
+    func micro(_ column: Int32) -> Micro { Micro(micro: int(column)) ?? .zero }
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
 
@@ -101,6 +103,12 @@ struct Row {
     }
 
     func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let bytes = sqlite3_column_blob(statement, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
 }
 
 protocol SQLParameter {
@@ -117,6 +125,21 @@ extension Int: SQLParameter {
 
 extension Micro: SQLParameter {
     func bind(to statement: OpaquePointer, at index: Int32) -> Int32 { sqlite3_bind_int64(statement, index, micro) }
+}
+
+extension Array: SQLParameter where Element == UInt8 {
+    func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+        withUnsafeBytes { csqlite_bind_blob(statement, index, $0.baseAddress, Int32($0.count)) }
+    }
+}
+
+extension Optional: SQLParameter where Wrapped: SQLParameter {
+    func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+        switch self {
+        case .some(let value): value.bind(to: statement, at: index)
+        case .none: sqlite3_bind_null(statement, index)
+        }
+    }
 }
 
 extension String: SQLParameter {

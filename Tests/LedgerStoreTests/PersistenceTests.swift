@@ -1,102 +1,126 @@
 import CSQLite
+import Deterministic
+import Identity
 import Ledger
+@testable import LedgerStore
 import Testing
 
 @Suite struct PersistenceTests {
-    @Test func aFileLedgerSurvivesReopening() throws {
-        let scratch = ScratchDirectory()
-        defer { scratch.remove() }
-        let genesis = [(address: address(0), amount: neuro(100)), (address: address(1), amount: neuro(50))]
-        let sent = send(1, 0, 1, micro(12_345_678), nonce: 1, memo: "rent", at: 1_000)
-        var before: (Totals, [HistoryItem], [HistoryItem])
-        do {
-            let ledger = try Ledger(path: scratch.database, durable: true)
-            try ledger.allocateGenesis(genesis, timestamp: 0)
-            #expect(try ledger.applyTransfer(sent) == .applied)
-            #expect(try ledger.recordProof(proof(1, node: 1, reward: neuro(3), at: 2_000)) == .credited)
-            #expect(try ledger.stake(address: address(1), amount: neuro(20), timestamp: 3_000) == .applied(Balance(available: micro(45_345_678), staked: neuro(20))))
-            try ledger.batch {
-                for n in 2...10 { _ = try ledger.applyTransfer(send(n, 1, 0, neuro(1), nonce: Int64(n), at: 4_000)) }
-            }
-            before = (try ledger.totals(), try ledger.history(of: address(0), limit: 100), try ledger.history(of: address(1), limit: 100))
+    /// A run of batches through a ledger, each journal applied to `store`.
+    static func run(_ store: LedgerStore, _ genesis: [GenesisAllocation], _ batches: [[Record]]) throws -> LedgerState {
+        var state = LedgerState(rules: testRules, genesis: genesis)
+        for batch in batches {
+            state.receive(batch, from: .pulled(NodeID(high: 1, low: 1)), nowMs: .max / 2)
+            try store.apply(state.takeJournal())
         }
-
-        let ledger = try Ledger(path: scratch.database, durable: true)
-        #expect(try ledger.totals() == before.0)
-        #expect(try ledger.history(of: address(0), limit: 100) == before.1)
-        #expect(try ledger.history(of: address(1), limit: 100) == before.2)
-        #expect(before.1.count == 11)
-        #expect(try ledger.transfer(id: sent.id) == sent)
-        #expect(try ledger.applyTransfer(sent) == .duplicate(sent))
-        #expect(try ledger.recordProof(proof(1, node: 1, reward: neuro(3))) == .duplicate)
-        #expect(try !ledger.allocateGenesis(genesis, timestamp: 0))
-        #expect(try ledger.nextNonce(for: address(1)) == 11)
-        #expect(try ledger.balance(of: address(1)).staked == neuro(20))
-        #expect(try ledger.audit().isEmpty)
-        #expect(try ledger.applyTransfer(send(11, 1, 0, neuro(1), nonce: 11)) == .applied)
+        return state
     }
 
-    @Test func aVersion1DatabaseIsMigratedWithItsRows() throws {
+    @Test func whatAStoreHoldsRestoresTheSameLedger() throws {
         let scratch = ScratchDirectory()
         defer { scratch.remove() }
-        // Version 1 as it shipped, with a genesis, a proof and a transfer written by hand.
-        try sqlite(scratch.database, """
-            CREATE TABLE totals (id INTEGER PRIMARY KEY CHECK (id = 1), minted INTEGER NOT NULL CHECK (minted >= 0),
-                burned INTEGER NOT NULL CHECK (burned >= 0), seq INTEGER NOT NULL) STRICT;
-            CREATE TABLE accounts (address TEXT PRIMARY KEY, available INTEGER NOT NULL DEFAULT 0 CHECK (available >= 0),
-                nonce INTEGER NOT NULL DEFAULT 0 CHECK (nonce >= 0)) STRICT, WITHOUT ROWID;
-            CREATE TABLE genesis (seq INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE REFERENCES accounts (address),
-                amount INTEGER NOT NULL CHECK (amount > 0), timestamp_ms INTEGER NOT NULL) STRICT;
-            CREATE TABLE transfers (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
-                sender TEXT NOT NULL REFERENCES accounts (address), recipient TEXT NOT NULL REFERENCES accounts (address),
-                amount INTEGER NOT NULL CHECK (amount > 0), fee INTEGER NOT NULL CHECK (fee >= 0), memo TEXT NOT NULL,
-                nonce INTEGER NOT NULL CHECK (nonce > 0), kind TEXT NOT NULL CHECK (kind IN ('send', 'inference')),
-                timestamp_ms INTEGER NOT NULL, UNIQUE (sender, nonce), CHECK (sender <> recipient)) STRICT;
-            CREATE INDEX transfers_by_sender ON transfers (sender);
-            CREATE INDEX transfers_by_recipient ON transfers (recipient);
-            CREATE TABLE proofs (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, node TEXT NOT NULL REFERENCES accounts (address),
-                timestamp_ms INTEGER NOT NULL, reward INTEGER NOT NULL CHECK (reward >= 0), uptime_s INTEGER NOT NULL,
-                batches INTEGER NOT NULL, samples INTEGER NOT NULL, tokens INTEGER NOT NULL) STRICT;
-            CREATE INDEX proofs_by_node ON proofs (node);
-            INSERT INTO accounts VALUES ('\(address(0))', 89500000, 1), ('\(address(1))', 12000000, 0);
-            INSERT INTO genesis VALUES (1, '\(address(0))', 100000000, 0);
-            INSERT INTO proofs VALUES (2, '\(digest(1, salt: 1))', '\(address(1))', 500, 2000000, 60, 3, 96, 0);
-            INSERT INTO transfers VALUES (3, '\(digest(1))', '\(address(0))', '\(address(1))', 10000000, 500000, 'hi', 1, 'send', 900);
-            INSERT INTO totals VALUES (1, 102000000, 500000, 3);
-            PRAGMA user_version = 1;
-            """)
-
+        var a = Signer("a"), b = Signer("b"), c = Signer("c")
+        let genesis = [GenesisAllocation(address: a.id, amount: Micro(micro: 100_000_000)!)]
+        let late = b.pay(c, 1_000_000, at: 5_000) // needs a's payment, stamped before it, to arrive
+        let batches = [[a.pay(b, 10_000_000, at: 1_000), a.proof(at: 61_000)], [late], [b.proof(at: 62_000)],
+                       [a.sign(.stake(amount: Micro(micro: 5_000_000)!, days: 3), at: 70_000)]]
+        let state: LedgerState
         do {
-            let ledger = try Ledger(path: scratch.database, durable: true)
-            #expect(try ledger.totals() == Totals(minted: neuro(102), burned: micro(500_000), available: micro(101_500_000), staked: .zero))
-            #expect(try ledger.balance(of: address(0)) == Balance(available: micro(89_500_000), staked: .zero))
-            #expect(try ledger.transfer(id: digest(1)) == send(1, 0, 1, neuro(10), nonce: 1, memo: "hi", at: 900))
-            #expect(try ledger.hasProof(id: digest(1, salt: 1)))
-            #expect(try ledger.nextNonce(for: address(0)) == 2)
-            #expect(try ledger.history(of: address(1), limit: 10).map(\.kind) == [.received, .reward])
-            // What version 2 added works on the old rows.
-            #expect(try ledger.stake(address: address(1), amount: neuro(2), timestamp: 1_000) == .applied(Balance(available: neuro(10), staked: neuro(2))))
-            #expect(try ledger.minted(to: address(1), since: 0) == neuro(2))
-            #expect(try ledger.history(of: address(1), limit: 10).map(\.kind) == [.stake, .received, .reward])
-            #expect(try ledger.audit().isEmpty)
+            let store = try LedgerStore(path: scratch.database, durable: true, genesis: genesis)
+            state = try Self.run(store, genesis, batches)
         }
-        #expect(try userVersion(scratch.database) == Ledger.schemaVersion)
-        #expect(Ledger.schemaVersion == 2)
+        let store = try LedgerStore(path: scratch.database, durable: true, genesis: genesis)
+        let restored = LedgerState(rules: testRules, genesis: genesis, restoring: try store.records())
+        #expect(restored.digest() == state.digest())
+        #expect(try store.accounts() == state.accounts.filter { $0.value != .empty })
+        #expect(try store.totals() == state.totals)
+        #expect(try store.audit().isEmpty)
+        #expect(try store.recordCount == 5)
+    }
+
+    @Test func aForkLeavesItsEvidenceAndDropsWhatItVoided() throws {
+        var eve = Signer("eve"), b = Signer("b"), c = Signer("c")
+        let genesis = [GenesisAllocation(address: eve.id, amount: Micro(micro: 10_000_000)!)]
+        let start = eve.proof(at: 60_000)
+        var other = eve
+        let one = eve.pay(b, 5_000_000, at: 70_000), more = eve.proof(at: 130_000)
+        let two = other.pay(c, 5_000_000, at: 70_000)
+        let store = try LedgerStore(path: nil, durable: false, genesis: genesis)
+        let state = try Self.run(store, genesis, [[start, one, more], [two]])
+        #expect(Set(try store.records().map(\.id)) == [start.id, one.id, two.id])
+        let restored = LedgerState(rules: testRules, genesis: genesis, restoring: try store.records())
+        #expect(restored.forkedAuthors == [eve.id])
+        #expect(restored.digest() == state.digest())
+        #expect(try store.accounts() == state.accounts.filter { $0.value != .empty })
+        #expect(try store.audit().isEmpty)
+    }
+
+    @Test func aFullDiskKeepsNoneOfAJournal() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        var a = Signer("a"), b = Signer("b")
+        let genesis = [GenesisAllocation(address: a.id, amount: Micro(micro: 1_000_000_000)!)]
+        let store = try LedgerStore(path: scratch.database, durable: true, genesis: genesis)
+        var state = LedgerState(rules: testRules, genesis: genesis)
+        state.receive([a.pay(b, 1_000, at: 1)], from: .own, nowMs: 10)
+        try store.apply(state.takeJournal())
+        let before = (try store.recordCount, try store.accounts(), try store.totals())
+        // SQLite's own disk-full path: the file may not grow past its current pages.
+        let pages = try store.db.first("PRAGMA page_count") { $0.int(0) }!
+        try store.db.script("PRAGMA max_page_count = \(pages);")
+        state.receive((0..<300).map { a.pay(b, 1_000, at: Int64(2 + $0)) }, from: .own, nowMs: 1_000)
+        #expect(throws: StoreError.self) { try store.apply(state.takeJournal()) }
+        #expect(try store.recordCount == before.0)
+        #expect(try store.accounts() == before.1)
+        #expect(try store.totals() == before.2)
+        #expect(try store.audit().isEmpty)
+    }
+
+    @Test func anotherGenesisIsRefused() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let a = Signer("a"), b = Signer("b")
+        _ = try LedgerStore(path: scratch.database, durable: false, genesis: [GenesisAllocation(address: a.id, amount: Micro(micro: 5)!)])
+        #expect(throws: StoreError.genesisConflict) {
+            try LedgerStore(path: scratch.database, durable: false, genesis: [GenesisAllocation(address: b.id, amount: Micro(micro: 5)!)])
+        }
+        _ = try LedgerStore(path: scratch.database, durable: false, genesis: [GenesisAllocation(address: a.id, amount: Micro(micro: 5)!)])
+    }
+
+    @Test func aLedgerFileFromBeforeChainsIsRefusedWithAMessage() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        try sqlite(scratch.database, "CREATE TABLE transfers (id TEXT); PRAGMA user_version = 2;")
+        #expect(throws: StoreError.formerFormat(found: 2)) { try LedgerStore(path: scratch.database, durable: false, genesis: []) }
+        #expect(StoreError.formerFormat(found: 2).description.contains("move the file away"))
     }
 
     @Test func aNewerSchemaIsRefused() throws {
         let scratch = ScratchDirectory()
         defer { scratch.remove() }
-        _ = try Ledger(path: scratch.database, durable: false)
-        try sqlite(scratch.database, "PRAGMA user_version = 3;")
-        #expect(throws: LedgerError.newerSchema(found: 3, supported: 2)) { try Ledger(path: scratch.database, durable: false) }
+        _ = try LedgerStore(path: scratch.database, durable: false, genesis: [])
+        try sqlite(scratch.database, "PRAGMA user_version = 4;")
+        #expect(throws: StoreError.newerSchema(found: 4, supported: 3)) { try LedgerStore(path: scratch.database, durable: false, genesis: []) }
+    }
+
+    @Test func aDamagedRecordIsReportedNotTrusted() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        var a = Signer("a")
+        do {
+            let store = try LedgerStore(path: scratch.database, durable: false, genesis: [])
+            _ = try Self.run(store, [], [[a.proof(at: 60_000)]])
+        }
+        try sqlite(scratch.database, "UPDATE records SET bytes = substr(bytes, 1, 40);")
+        let store = try LedgerStore(path: scratch.database, durable: false, genesis: [])
+        #expect(throws: StoreError.self) { try store.records() }
     }
 
     @Test func failuresCarrySQLitesMessage() {
         #expect {
-            try Ledger(path: "/nonexistent-directory/ledger.sqlite", durable: true)
+            try LedgerStore(path: "/nonexistent-directory/ledger.sqlite", durable: true, genesis: [])
         } throws: { error in
-            error as? LedgerError == .sqlite(code: SQLITE_CANTOPEN, message: "unable to open database file")
+            error as? StoreError == .sqlite(code: SQLITE_CANTOPEN, message: "unable to open database file")
         }
     }
 }
@@ -108,15 +132,4 @@ private func sqlite(_ path: String, _ sql: String) throws {
     var message: UnsafeMutablePointer<CChar>?
     let rc = sqlite3_exec(db, sql, nil, nil, &message)
     try #require(rc == SQLITE_OK, "\(message.map { String(cString: $0) } ?? "")")
-}
-
-private func userVersion(_ path: String) throws -> Int {
-    var db: OpaquePointer?
-    defer { sqlite3_close(db) }
-    try #require(sqlite3_open(path, &db) == SQLITE_OK)
-    var statement: OpaquePointer?
-    defer { sqlite3_finalize(statement) }
-    try #require(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nil) == SQLITE_OK)
-    try #require(sqlite3_step(statement) == SQLITE_ROW)
-    return Int(sqlite3_column_int64(statement, 0))
 }

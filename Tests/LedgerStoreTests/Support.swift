@@ -1,4 +1,4 @@
-import Deterministic
+import Identity
 import Ledger
 #if canImport(Glibc)
 import Glibc
@@ -6,39 +6,38 @@ import Glibc
 import Darwin
 #endif
 
-func micro(_ count: Int64) -> Micro { Micro(micro: count)! }
-func neuro(_ whole: Int64) -> Micro { Micro(micro: whole * Micro.perNEURO)! }
+/// A chain being signed, for the store's tests.
+struct Signer {
+    let key: SigningKey
+    let id: NodeID
+    var head: Record?
 
-func hex(_ value: Int, width: Int) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: width - digits.count) + digits
+    init(_ name: String) {
+        key = SigningKey(token: "store-test-\(name)")
+        id = NodeID(hex: key.nodeID)!
+    }
+
+    mutating func sign(_ body: RecordBody, at ms: Int64) -> Record {
+        let r = Record.signed(by: key, seq: (head?.seq ?? 0) + 1, previous: head?.id ?? .zero, timestampMs: ms, body: body)
+        head = r
+        return r
+    }
+
+    mutating func pay(_ to: Signer, _ micro: Int64, at ms: Int64) -> Record {
+        let amount = Micro(micro: micro)!
+        return sign(.transfer(Payment(to: to.id, amount: amount, fee: amount.fee, memo: "", kind: .send)), at: ms)
+    }
+
+    mutating func proof(at ms: Int64) -> Record {
+        sign(.proof(WorkClaim(uptimeSeconds: 60, batches: 0, samples: 0, tokens: 0, layersHeld: 1, role: .worker,
+                              modelBefore: 0, modelAfter: 0, loss: 0)), at: ms)
+    }
 }
 
-/// Account number `n` as a node id.
-func address(_ n: Int) -> String { hex(n, width: 32) }
-
-/// A distinct 64-hex id for each (`n`, `salt`).
-func digest(_ n: Int, salt: Int = 0) -> String { hex(salt, width: 32) + hex(n, width: 32) }
-
-func send(_ id: Int, _ from: Int, _ to: Int, _ amount: Micro, nonce: Int64, memo: String = "", at time: Int64 = 0) -> TransferEntry {
-    TransferEntry(id: digest(id), sender: address(from), recipient: address(to), amount: amount, memo: memo,
-                  nonce: nonce, timestamp: time)
-}
-
-func proof(_ id: Int, node: Int, reward: Micro, at time: Int64 = 0) -> ProofEntry {
-    ProofEntry(id: digest(id, salt: 1), node: address(node), timestamp: time, reward: reward, uptimeSeconds: 60, batches: 3)
-}
-
-/// A ledger holding `amounts[i]` NEURO in account i.
-func funded(_ amounts: [Int64]) throws -> Ledger {
-    let ledger = try Ledger(path: nil, durable: false)
-    try ledger.allocateGenesis(amounts.enumerated().map { (address($0.offset), neuro($0.element)) }, timestamp: 0)
-    return ledger
-}
-
-extension DeterministicRNG {
-    /// A number in 0..<bound (a failing random sequence replays from its seed).
-    mutating func below(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &self) }
+var testRules: ChainRules {
+    var rules = ChainRules()
+    rules.layerCount = 4
+    return rules
 }
 
 /// A fresh directory under /tmp, removed with its ledger files by `remove`.
