@@ -157,3 +157,33 @@ extension LedgerState {
         return ids.value
     }
 }
+
+extension LedgerState {
+    /// Folds the counted records again from scratch and compares: whatever the incremental fold
+    /// (late records put in place, forks cut) got wrong shows here. Empty when consistent.
+    public func audit() -> [String] {
+        var problems: [String] = []
+        if !totals.conserved { problems.append("the totals do not conserve NEURO: \(totals)") }
+        let held = chains.values.flatMap { $0.records + ($0.fork?.evidence ?? []) }
+        let refolded = LedgerState(rules: rules, genesis: genesis, restoring: held)
+        if refolded.accounts.filter({ $0.value != .empty }) != accounts.filter({ $0.value != .empty }) {
+            problems.append("the balances differ from a fresh fold of the same records")
+        }
+        if refolded.totals != totals { problems.append("the totals differ from a fresh fold of the same records") }
+        return problems
+    }
+}
+
+extension LedgerState {
+    /// How many proofs of `authors` this ledger holds and refuses (an honest node's never should be).
+    public func refusedProofs(of authors: Set<NodeID>) -> Int {
+        var n = 0
+        for author in authors {
+            guard let chain = chains[author] else { continue }
+            for (r, v) in zip(chain.records, chain.verdicts) {
+                if case .proof = r.body, case .refused = v { n += 1 }
+            }
+        }
+        return n
+    }
+}

@@ -51,11 +51,18 @@ extension LedgerState {
     public var summary: LedgerSummary { LedgerSummary(records: countedRecords, hash: summaryHash) }
 
     /// This ledger's version vector, by author: what a pull carries.
+    /// Records held for this node's clock count as held: they are not asked for again.
     public var pull: LedgerPull {
-        LedgerPull(entries: chains.keys.sorted().map { author in
-            let c = chains[author]!
-            return VersionEntry(author: author, seq: c.headSeq, head: c.headID.short, fork: c.fork?.seq ?? 0,
-                                back: forkSearch[author] ?? 1)
+        var waiting: [NodeID: [UInt64: Record]] = [:]
+        for (r, _) in early { waiting[r.author, default: [:]][r.seq] = r }
+        return LedgerPull(entries: Set(chains.keys).union(waiting.keys).sorted().map { author in
+            let c = chains[author]
+            var seq = c?.headSeq ?? 0, head = c?.headID ?? .zero
+            while let next = waiting[author]?[seq + 1], next.previous == head {
+                seq += 1
+                head = next.id
+            }
+            return VersionEntry(author: author, seq: seq, head: head.short, fork: c?.fork?.seq ?? 0, back: forkSearch[author] ?? 1)
         })
     }
 

@@ -101,10 +101,17 @@ public struct LedgerState: Sendable {
             }
             admit(r, source, nowMs, &fresh, &admissions, &searched)
         }
+        if case .pulled = source {
+            // A peer's records of an author that showed no difference end that author's search.
+            for author in Set(records.map(\.author)) where !searched.contains(author) { forkSearch[author] = nil }
+        }
         place(fresh)
         finishBatch()
         return admissions
     }
+
+    /// How far back forks are being looked for, in all: it grows while a search makes progress.
+    public var forkSearchDepth: UInt64 { forkSearch.values.reduce(0, +) }
 
     /// Early records whose time has come (call it as the clock advances).
     @discardableResult
@@ -155,11 +162,13 @@ public struct LedgerState: Sendable {
         if r.seq == head + 1 {
             if r.previous != (chain?.headID ?? .zero) {
                 // A successor of some other record at `head`: the peer's pull answer will show it.
+                searched.insert(r.author)
                 forkSearch[r.author] = max(1, forkSearch[r.author] ?? 1)
                 admissions.append(Admission(record: r, result: .held))
                 return
             }
-            if source != .stored, r.timestampMs > nowMs &+ rules.maxFuture.nanos / 1_000_000 {
+            // (Its own records a node takes at once: it made them, whatever it stamped.)
+            if source != .stored, source != .own, r.timestampMs > nowMs &+ rules.maxFuture.nanos / 1_000_000 {
                 hold(early: r, source)
                 admissions.append(Admission(record: r, result: .held))
                 return
@@ -252,9 +261,13 @@ public struct LedgerState: Sendable {
     /// predecessor's, even if this node's clock was set back.
     public func next(_ body: RecordBody, by key: SigningKey, author: NodeID, nowMs: Int64) -> Record {
         let chain = chains[author]
-        let stamp = max(nowMs, chain?.records.last?.timestampMs ?? .min, rules.genesisTimeMs)
         return Record.signed(by: key, seq: (chain?.headSeq ?? 0) + 1, previous: chain?.headID ?? .zero,
-                             timestampMs: stamp, body: body)
+                             timestampMs: nextStamp(of: author, nowMs: nowMs), body: body)
+    }
+
+    /// The time the author's next record takes: now, or its chain's latest if the clock fell back.
+    public func nextStamp(of author: NodeID, nowMs: Int64) -> Int64 {
+        max(nowMs, chains[author]?.records.last?.timestampMs ?? .min, rules.genesisTimeMs)
     }
 
     /// The time of the author's latest proof, and its chain's latest record.

@@ -95,6 +95,10 @@ public struct OrderKey: Comparable, Hashable, Sendable {
     public var author: NodeID
     public var seq: UInt64
 
+    public init(timestampMs: Int64, author: NodeID, seq: UInt64) {
+        self.timestampMs = timestampMs; self.author = author; self.seq = seq
+    }
+
     public static func < (a: OrderKey, b: OrderKey) -> Bool {
         (a.timestampMs, a.author, a.seq) < (b.timestampMs, b.author, b.seq)
     }

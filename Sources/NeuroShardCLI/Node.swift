@@ -3,6 +3,7 @@ import Deterministic
 import Foundation
 import Identity
 import Ledger
+import LedgerStore
 import NeuroLLM
 import NeuroShardCore
 import Scenario
@@ -85,7 +86,9 @@ struct Node: AsyncParsableCommand {
         let secret = try operatorToken()
         let (template, objective, speed) = try plan(token: secret)
         let id = template.id
-        let ledger = try openLedger()
+        let ledger = try openLedger(genesis: template.ledger.genesis)
+        let records: [Record]
+        do { records = try ledger.records() } catch { throw ValidationError("the ledger file: \(error)") }
         let store = dataDir.map { DurableStore(directory: $0) }
         let restored = try store?.load()
         if let restored, let problem = mismatch(restored.theta0, objective) {
@@ -102,7 +105,8 @@ struct Node: AsyncParsableCommand {
             for await bound in httpPorts { httpPort = bound; break }
             var config = template
             config.address = "\(host):\(grpcPort)"
-            let node = makeHost(config, objective: objective, speed: speed, store: store, restored: restored, ledger: ledger)
+            let node = makeHost(config, objective: objective, speed: speed, store: store, restored: restored,
+                                ledger: ledger, records: records)
             slot.fill(node)
             await node.start()
             // A node picks its layers at its first heartbeat: report them once it has.
@@ -142,7 +146,8 @@ struct Node: AsyncParsableCommand {
         } else {
             config = NodeConfig(address: "", token: token, apiKeys: apiKey, trainingEnabled: !noTraining,
                                 diloco: DiLoCoSettings(innerSteps: dilocoSteps),
-                                ledger: LedgerSettings(genesis: try genesis.map(GenesisFile.read) ?? []))
+                                ledger: try genesis.map(GenesisFile.read).map { LedgerSettings(rules: $0.rules, genesis: $0.allocations) }
+                                    ?? LedgerSettings())
             config.dataShard = config.id.low
             if let memory { config.memoryMB = memory }
             objective = try TransformerSpec(preset: model)!.objective(seed: 0, nodes: 1)
@@ -154,9 +159,9 @@ struct Node: AsyncParsableCommand {
     }
 
     private func makeHost(_ config: NodeConfig, objective: any Objective, speed: Double?, store: DurableStore?,
-                          restored: DurableState?, ledger: Ledger) -> NodeHost {
-        NodeHost(core: NodeCore(config: config, objective: objective, restoring: restored, ledger: ledger),
-                        seed: UInt64.random(in: .min ... .max), computeSpeed: speed, persist: { state in
+                          restored: DurableState?, ledger: LedgerStore, records: [Record]) -> NodeHost {
+        NodeHost(core: NodeCore(config: config, objective: objective, restoring: restored, ledgerRecords: records),
+                 store: ledger, seed: UInt64.random(in: .min ... .max), computeSpeed: speed, persist: { state in
                             guard let store else { return true }
                             do { try store.save(state); return true } catch { say("\(error)"); return false }
                         }, log: say)
@@ -185,13 +190,13 @@ struct Node: AsyncParsableCommand {
         }
     }
 
-    /// The ledger: `<data-dir>/ledger.sqlite`, durable (WAL, synchronous=FULL); in memory when
-    /// the node keeps no data folder.
-    private func openLedger() throws -> Ledger {
-        guard let dataDir else { return try Ledger(path: nil, durable: false) }
+    /// The ledger's store: `<data-dir>/ledger.sqlite`, durable (WAL, synchronous=FULL); in memory
+    /// when the node keeps no data folder.
+    private func openLedger(genesis: [GenesisAllocation]) throws -> LedgerStore {
+        guard let dataDir else { return try LedgerStore(path: nil, durable: false, genesis: genesis) }
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let path = URL(fileURLWithPath: dataDir).appendingPathComponent("ledger.sqlite").path
-        do { return try Ledger(path: path, durable: true) } catch {
+        do { return try LedgerStore(path: path, durable: true, genesis: genesis) } catch {
             throw ValidationError("\(path): \(error)")
         }
     }

@@ -1,4 +1,6 @@
 import Deterministic
+import Identity
+import Ledger
 import Training
 
 /// Everything that can happen to a node. A shell turns the world (sockets, clocks, threads, or
@@ -14,6 +16,9 @@ public enum Input: Sendable {
     case inferenceFinished(requestID: UInt64, Result<InferenceResult, InferenceFailure>)
     /// The last `persist` effect could not be written (for example, the disk is full).
     case persistFailed
+    /// The last `commit` could not be written: none of its journal was kept, and its dependent
+    /// effects did not happen. `restoring` is what the store holds, to fold the ledger from again.
+    case commitFailed(restoring: [Record])
     /// Leave politely: tell the peers, stop training.
     case shutdown
 }
@@ -61,6 +66,10 @@ public enum Effect: Sendable {
     /// `inferenceFinished` (the core answers the request then).
     case infer(requestID: UInt64, InferenceOrder)
     case persist(DurableState)
+    /// Write the ledger's journal (one transaction), then carry out `then`: the answers and
+    /// broadcasts that must not go out unless the writes are kept. On failure the shell reports
+    /// `commitFailed` instead.
+    case commit([JournalEntry], then: [Effect])
     case note(NodeNote)
 }
 
@@ -131,7 +140,12 @@ public enum NodeNote: Equatable, Sendable {
     case messageRejected(from: NodeID, kind: String, reason: String)
     /// A pipeline stage's computation failed on inputs that passed the checks.
     case stageFailed(reason: String)
-    case proofRejected(from: NodeID, reason: ProofRejection, String)
+    /// A peer's record that this ledger refuses (its author's or, for a forgery, the sender's id).
+    case recordRefused(author: NodeID, kind: RecordKind, reason: Refusal, String)
+    /// This node's own record breaks a rule its peers apply (a bug for an honest node).
+    case ownRecordRefused(kind: RecordKind, reason: Refusal)
+    /// The author signed two histories: from `seq` on, none of its records counts.
+    case forkDetected(author: NodeID, seq: UInt64)
     /// The ledger's storage failed (a full disk, say): the write did not happen.
     case ledgerFailed(String)
 
@@ -147,7 +161,9 @@ public enum NodeNote: Equatable, Sendable {
         case .updateRejected: "update_rejected"
         case .messageRejected: "message_rejected"
         case .stageFailed: "stage_failed"
-        case .proofRejected: "proof_rejected"
+        case .recordRefused: "record_refused"
+        case .ownRecordRefused: "own_record_refused"
+        case .forkDetected: "fork_detected"
         case .ledgerFailed: "ledger_failed"
         }
     }
@@ -167,7 +183,10 @@ public enum NodeNote: Equatable, Sendable {
         case .updateRejected(let from, let reason): "update from \(from.short) rejected: \(reason)"
         case .messageRejected(let from, let kind, let reason): "\(kind) from \(from.short) rejected: \(reason)"
         case .stageFailed(let reason): "pipeline stage failed: \(reason)"
-        case .proofRejected(let from, let reason, let text): "proof from \(from.short) rejected (\(reason.rawValue)): \(text)"
+        case .recordRefused(let author, let kind, let reason, let text):
+            "\(kind.rawValue) of \(author.short) refused (\(reason.rawValue))\(text.isEmpty ? "" : ": " + text)"
+        case .ownRecordRefused(let kind, let reason): "this node's own \(kind.rawValue) breaks a ledger rule (\(reason.rawValue))"
+        case .forkDetected(let author, let seq): "\(author.short) signed two histories at its record \(seq): none of it counts from there"
         case .ledgerFailed(let problem): "ledger write failed: \(problem)"
         }
     }

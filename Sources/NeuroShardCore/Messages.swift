@@ -1,4 +1,6 @@
 import Deterministic
+import Identity
+import Ledger
 import Training
 
 /// What a node tells others about itself.
@@ -37,9 +39,13 @@ public struct Heartbeat: Equatable, Sendable {
     /// the sender held it: the receiver gets a round-trip time without extra messages.
     public var echo: Timestamp?
     public var held: TimeSpan
+    /// What the sender's ledger holds (nil without a ledger): a peer whose summary differs pulls.
+    public var ledger: LedgerSummary?
 
-    public init(info: PeerInfo, gossip: [GossipEntry], sentAt: Timestamp, echo: Timestamp?, held: TimeSpan) {
+    public init(info: PeerInfo, gossip: [GossipEntry], sentAt: Timestamp, echo: Timestamp?, held: TimeSpan,
+                ledger: LedgerSummary? = nil) {
         self.info = info; self.gossip = gossip; self.sentAt = sentAt; self.echo = echo; self.held = held
+        self.ledger = ledger
     }
 }
 
@@ -161,13 +167,16 @@ public enum PeerMessage: Equatable, Sendable {
     case checkpoint(CheckpointMessage)
     case forward(ActivationMessage)
     case backward(GradientMessage)
-    /// A Proof of Neural Work, from the node that signed it (or relayed by another).
-    case proof(WorkProof)
-    case transfer(SignedTransfer)
+    /// A ledger record (a proof, transfer or stake), pushed by its author when it signs it.
+    case record(Record)
+    /// Anti-entropy: the sender's version vector; the receiver answers with what the sender lacks.
+    case ledgerPull(LedgerPull)
+    case ledgerBatch(LedgerBatch)
 
     /// Each kind's name, by `kindCode`.
     public static let kindNames = ["", "join", "welcome", "heartbeat", "heartbeat_ack", "leave", "update",
-                                   "checkpoint_request", "checkpoint", "forward", "backward", "proof", "transfer"]
+                                   "checkpoint_request", "checkpoint", "forward", "backward", "record", "ledger_pull",
+                                   "ledger_batch"]
 
     public var kind: String { Self.kindNames[Int(kindCode)] }
 
@@ -184,8 +193,9 @@ public enum PeerMessage: Equatable, Sendable {
         case .checkpoint: 8
         case .forward: 9
         case .backward: 10
-        case .proof: 11
-        case .transfer: 12
+        case .record: 11
+        case .ledgerPull: 12
+        case .ledgerBatch: 13
         }
     }
 
@@ -196,7 +206,8 @@ public enum PeerMessage: Equatable, Sendable {
         switch self {
         case .join: return header + info
         case .welcome(_, let peers): return header + info * (1 + peers.count)
-        case .heartbeat(let hb), .heartbeatAck(let hb): return header + info + (info + 8) * hb.gossip.count + 24
+        case .heartbeat(let hb), .heartbeatAck(let hb):
+            return header + info + (info + 8) * hb.gossip.count + 24 + (hb.ledger == nil ? 0 : Self.summaryBytes)
         case .leave: return header
         case .update(let u): return header + 16 + u.payloadBytes
         case .checkpointRequest: return header + 8
@@ -205,10 +216,14 @@ public enum PeerMessage: Equatable, Sendable {
                 + c.velocity.reduce(0) { $0 + 4 * $1.count }
         case .forward(let f): return header + 32 + 4 * f.activations.count + 4 * f.targets.count
         case .backward(let b): return header + 24 + 4 * b.gradient.count
-        case .proof: return header + WorkProof.wireSize
-        case .transfer(let t): return header + t.wireSize
+        case .record(let r): return header + r.wireSize
+        case .ledgerPull(let p): return header + p.wireSize
+        case .ledgerBatch(let b): return header + b.wireSize
         }
     }
+
+    /// A heartbeat's ledger summary: two 64-bit words.
+    public static let summaryBytes = 16
 
     /// A short digest of the content for the trace (every float counts: a one-bit difference in
     /// a pseudo-gradient changes the trace hash).
@@ -223,6 +238,7 @@ public enum PeerMessage: Equatable, Sendable {
             hb.info.digest(into: &h)
             for g in hb.gossip { g.info.digest(into: &h); h.combine(g.age.nanos) }
             h.combine(hb.sentAt.nanos); h.combine(hb.echo?.nanos ?? -1); h.combine(hb.held.nanos)
+            h.combine(hb.ledger?.records ?? .max); h.combine(hb.ledger?.hash ?? 0)
         case .leave: break
         case .update(let u):
             h.combine(u.round)
@@ -243,8 +259,15 @@ public enum PeerMessage: Equatable, Sendable {
             for t in f.targets { h.combine(UInt64(UInt32(bitPattern: t))) }
         case .backward(let b):
             b.step.digest(into: &h); h.combine(b.gradient)
-        case .proof(let p): p.digest(into: &h)
-        case .transfer(let t): t.digest(into: &h)
+        case .record(let r): r.digest(into: &h)
+        case .ledgerPull(let p):
+            for e in p.entries {
+                h.combine(e.author.high); h.combine(e.author.low); h.combine(e.seq); h.combine(e.head)
+                h.combine(e.fork); h.combine(e.back)
+            }
+        case .ledgerBatch(let b):
+            h.combine(b.complete)
+            for r in b.records { r.digest(into: &h) }
         }
     }
 }

@@ -46,24 +46,19 @@ public struct NodeConfig: Sendable {
 
 /// Proofs of Neural Work and the ledger they fill (SPEC §7).
 public struct LedgerSettings: Equatable, Sendable {
-    /// Off: the node neither signs nor checks proofs (a scenario of thousands of nodes, where
+    /// Off: the node neither signs nor checks records (a scenario of thousands of nodes, where
     /// every ledger checking every proof would cost N² signature checks a minute).
     public var enabled = true
-    public var policy = ProofPolicy()
-    public var conduct = ProofConduct.honest
+    /// The record rules every ledger of the network applies (the core sets the model's layer count).
+    public var rules = ChainRules()
+    public var conduct = LedgerConduct.honest
     /// Balances the network starts with (counted as minted), as a devnet's genesis file gives.
     public var genesis: [GenesisAllocation] = []
 
-    public init(enabled: Bool = true, policy: ProofPolicy = ProofPolicy(), conduct: ProofConduct = .honest,
+    public init(enabled: Bool = true, rules: ChainRules = ChainRules(), conduct: LedgerConduct = .honest,
                 genesis: [GenesisAllocation] = []) {
-        self.enabled = enabled; self.policy = policy; self.conduct = conduct; self.genesis = genesis
+        self.enabled = enabled; self.rules = rules; self.conduct = conduct; self.genesis = genesis
     }
-}
-
-public struct GenesisAllocation: Equatable, Sendable {
-    public var address: NodeID
-    public var amount: Micro
-    public init(address: NodeID, amount: Micro) { self.address = address; self.amount = amount }
 }
 
 public enum NeuroShardVersion {

@@ -1,4 +1,5 @@
 import Deterministic
+import Identity
 import Training
 
 /// DiLoCo rounds: H inner steps as one compute job, the exchange with the peers holding the same

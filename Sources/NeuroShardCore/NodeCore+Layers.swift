@@ -1,4 +1,6 @@
 import Deterministic
+import Identity
+import Ledger
 import Training
 
 /// Which layers this node holds, and fetching their weights from peers.

@@ -1,4 +1,5 @@
 import Deterministic
+import Identity
 import Training
 
 /// Joining, heartbeats, gossip and failure detection.
@@ -51,8 +52,8 @@ extension NodeCore {
             heartbeatArrived(hb, now: now)
             if !peers.contains(hb.info.id) {
                 // Our table is full, so we will not heartbeat it: answer, so it can still watch us.
-                send(.heartbeatAck(Heartbeat(info: info, gossip: [], sentAt: now, echo: hb.sentAt, held: .zero)),
-                     to: hb.info.address)
+                send(.heartbeatAck(Heartbeat(info: info, gossip: [], sentAt: now, echo: hb.sentAt, held: .zero,
+                                             ledger: ledgerSummary)), to: hb.info.address)
             }
         case .heartbeatAck(let hb):
             heartbeatArrived(hb, now: now)
@@ -67,8 +68,9 @@ extension NodeCore {
         case .checkpointRequest(let wanted): serveCheckpoint(wanted, to: from)
         case .checkpoint(let c): installCheckpoint(c, from: from, now: now, rng: &rng)
         case .forward, .backward: receivePipeline(message, from: from)
-        case .proof(let p): receiveProof(p, from: from, now: now)
-        case .transfer(let t): receiveTransfer(t, from: from)
+        case .record(let r): receiveRecord(r, from: from, now: now)
+        case .ledgerPull(let p): answerPull(p, from: from, now: now)
+        case .ledgerBatch(let b): receiveBatch(b, from: from, now: now)
         }
     }
 
@@ -100,6 +102,7 @@ extension NodeCore {
         peers.recordHeartbeat(hb, now: now)
         learn(hb.gossip, now: now)
         markJoined(via: hb.info.id)
+        compareLedgers(hb.ledger, of: hb.info, now: now)
     }
 
     mutating func markJoined(via id: NodeID) {
@@ -129,6 +132,7 @@ extension NodeCore {
         announce(now: now, gossip: peers.gossipSample(count: m.gossipSize, now: now,
                                                       freshness: m.heartbeatInterval * 2, rng: &rng))
         out.append(.setTimer(.heartbeat, after: m.heartbeatInterval))
+        admitDueRecords(now: now)
         if !dropped.isEmpty { peersChanged(now: now, rng: &rng) }
         // Choose layers once joined (or once it is clear nobody answers).
         if layers.isEmpty && phase == .idle && (joined || now - startedAt >= m.failureTimeout) {
@@ -145,7 +149,7 @@ extension NodeCore {
     mutating func announce(now: Timestamp, gossip: [GossipEntry] = []) {
         for entry in peers.entries {
             let (echo, held) = peers.echo(for: entry.info.id, now: now)
-            send(.heartbeat(Heartbeat(info: info, gossip: gossip, sentAt: now, echo: echo, held: held)),
+            send(.heartbeat(Heartbeat(info: info, gossip: gossip, sentAt: now, echo: echo, held: held, ledger: ledgerSummary)),
                  to: entry.info.address)
         }
     }

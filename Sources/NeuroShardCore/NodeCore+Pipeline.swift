@@ -1,4 +1,5 @@
 import Deterministic
+import Identity
 import Training
 
 /// Inner steps of a model split over nodes (SPEC §6). A node holding only some layers of a

@@ -1,4 +1,6 @@
 import Deterministic
+import Identity
+import Ledger
 import Training
 
 /// Every peer message is checked here before anything acts on it: a peer may be broken or
@@ -7,6 +9,8 @@ import Training
 extension NodeCore {
     /// A round number no honest node reaches (one round a second for 30,000 years).
     static let maxRound = 1 << 40
+    /// Authors a version vector may name (a pull answered costs work per author).
+    static let maxVersionEntries = 65_536
 
     /// The message as it may be acted on, or the reason to drop it.
     func validated(_ message: PeerMessage, from: NodeID) -> Result<PeerMessage, Rejection> {
@@ -34,8 +38,18 @@ extension NodeCore {
                 return .failure(Rejection("compressed update names \(range.count) layers and carries \(tensors.count)"))
             }
             return .success(message)
-        case .proof, .transfer:
-            // Signed by their author, whoever relays them: checked against the ledger on receipt.
+        case .record:
+            // Signed by its author, whoever relays it: checked by the ledger on receipt.
+            return .success(message)
+        case .ledgerPull(let p):
+            guard p.entries.count <= Self.maxVersionEntries else {
+                return .failure(Rejection("a version vector of \(p.entries.count) authors (at most \(Self.maxVersionEntries))"))
+            }
+            return .success(message)
+        case .ledgerBatch(let b):
+            guard b.records.count <= LedgerState.maxBatchRecords else {
+                return .failure(Rejection("a batch of \(b.records.count) records (at most \(LedgerState.maxBatchRecords))"))
+            }
             return .success(message)
         case .leave, .checkpointRequest:
             // A request is clamped to what the node holds when served.

@@ -1,4 +1,5 @@
 import Deterministic
+import Identity
 import Ledger
 import Training
 
@@ -49,10 +50,12 @@ public struct NodeCore: Sendable {
     var pipeline = PipelineState()
     /// Generations the shell is running, by API request.
     var inferences: [UInt64: RunningInference] = [:]
-    /// The NEURO ledger (SPEC §7): a file in production, in memory in the simulator; none when
-    /// the ledger is off (thousands of simulated nodes would hold thousands of databases).
-    public let ledger: Ledger?
+    /// The NEURO ledger (SPEC §7) as plain data; nil when the ledger is off (thousands of
+    /// simulated nodes would each check every proof). Its writes leave `handle` as a `commit`.
+    public internal(set) var ledger: LedgerState?
     var proofs = ProofState()
+    /// Anti-entropy with each peer (see NodeCore+Reconciliation).
+    var reconciler = Reconciler()
     /// NEURO held back for inference requests still running (shown as pending).
     var reserved = Micro.zero
 
@@ -74,11 +77,15 @@ public struct NodeCore: Sendable {
 
     var out: [Effect] = []
 
-    /// `ledger` nil: a fresh in-memory one (if the ledger is on).
-    public init(config: NodeConfig, objective: any Objective, restoring durable: DurableState? = nil, ledger: Ledger? = nil) {
+    /// `ledgerRecords`: what this node's store holds (its records and fork evidence), folded again.
+    public init(config: NodeConfig, objective: any Objective, restoring durable: DurableState? = nil,
+                ledgerRecords: [Record] = []) {
         self.config = config
-        // An in-memory database fails to open only when memory is exhausted.
-        self.ledger = ledger ?? (config.ledger.enabled ? try! Ledger(path: nil, durable: false) : nil)
+        if config.ledger.enabled {
+            var rules = config.ledger.rules
+            rules.layerCount = objective.layerCount
+            ledger = LedgerState(rules: rules, genesis: config.ledger.genesis, restoring: ledgerRecords)
+        }
         self.objective = objective
         capacity = LayerPlanner.capacity(memoryMB: config.memoryMB, layerMemoryMB: objective.layerMemoryMB,
                                          layerCount: objective.layerCount)
@@ -138,8 +145,10 @@ public struct NodeCore: Sendable {
         case .inferenceFinished(let id, let outcome): inferenceFinished(requestID: id, outcome, now: now)
         case .computeFinished(let jobID, let output): computeFinished(jobID: jobID, output, now: now, rng: &rng)
         case .persistFailed: metrics.persistFailures += 1
+        case .commitFailed(let records): restoreLedger(records)
         case .shutdown: shutdown()
         }
+        if ledger?.hasJournal == true { commitLedger() }
     }
 
     // MARK: - Timers

@@ -32,12 +32,18 @@ public struct NodeMetrics: Equatable, Sendable {
     public var tokensGenerated = 0
     /// The latest inference requests' latencies (arrival to answer).
     public var inferenceLatency = RecentDurations(capacity: 1000)
-    /// Peers' proofs credited (this node's own not counted), and those refused, by reason.
-    public var proofsAccepted = 0
-    public var proofsRejected: [ProofRejection: Int] = [:]
-    public var transfersApplied = 0
-    /// Peers' transfers this ledger could not apply (bad signature, balance, nonce).
-    public var transfersRefused = 0
+    /// This node's own records that broke a ledger rule (a bug for an honest node; see
+    /// `LedgerState.counters` for what the ledger took in from peers).
+    public var ownRecordsRefused = 0
+    /// Anti-entropy: pulls sent, records received in answers, and the bytes it sent (heartbeat
+    /// summaries, pulls and answers).
+    public var ledgerPulls = 0
+    public var recordsPulled = 0
+    public var reconciliationBytesSent = 0
+    /// Bytes of ledger records pushed by their author.
+    public var recordBytesSent = 0
+    /// Ledger commits the store could not keep.
+    public var commitFailures = 0
     /// The latest reported training losses, oldest first: the dashboard's loss curve.
     public var lossHistory = LossHistory(capacity: LossHistory.defaultCapacity)
 
@@ -48,7 +54,13 @@ public struct NodeMetrics: Equatable, Sendable {
         sentByKind[Int(m.kindCode)] += 1
         let size = m.wireSize
         bytesSent += size
-        if case .update = m { updateBytesSent += size }
+        switch m {
+        case .update: updateBytesSent += size
+        case .ledgerPull, .ledgerBatch: reconciliationBytesSent += size
+        case .record: recordBytesSent += size
+        case .heartbeat(let hb), .heartbeatAck(let hb): if hb.ledger != nil { reconciliationBytesSent += PeerMessage.summaryBytes }
+        default: break
+        }
     }
 
     mutating func recordInference(latency: TimeSpan) { inferenceLatency.add(latency) }

@@ -1,4 +1,5 @@
 import Deterministic
+import Identity
 
 /// One known peer.
 public struct PeerEntry: Equatable, Sendable {

@@ -94,17 +94,29 @@ public enum MetricCatalog {
         "http.5xx": "client calls answered 5xx",
         "http.unreachable": "client calls that found their node down",
         "ledger.conserved": "1 when every ledger holds minted = available + staked + burned, exactly",
-        "ledger.no_double_spend": "1 when no account of any ledger went negative (no spend applied twice or past its balance)",
-        "ledger.balances_agree": "1 when the live honest nodes' ledgers hold the same balances (after gossip settles)",
+        "ledger.no_double_spend": "1 when every live honest ledger, folded again from scratch, gives the same balances (no spend applied twice or past its balance)",
+        "ledger.balances_agree": "1 when the live honest ledgers hold one state for the records stamped up to the settle time before the end (ledger.settle)",
+        "ledger.digests_agree": "1 when the live honest ledgers hold one state at the very end (records still in flight count against it)",
+        "ledger.convergence_seconds": "seconds from the last disturbance (fault, late start) until every live honest ledger held the same records",
+        "ledger.equivocations": "authors a live honest ledger holds proof of signing two histories (the fewest any such ledger holds)",
         "ledger.minted": "NEURO minted, in the honest ledger that saw the most",
+        "ledger.records": "records counted, in the honest ledger that holds the most",
         "ledger.attacker_rewards": "NEURO the honest ledgers credited to nodes whose every proof is invalid (forged, replayed, inflated, stale, future)",
+        "ledger.backdated_excess": "NEURO a backdated-chain node earned for the time before it started beyond what the chain rules allow (the most in any honest ledger)",
+        "honest_proofs_refused": "proofs of honest nodes that live honest ledgers refuse",
+        "ledger.reconciliation_bytes": "bytes anti-entropy sent (heartbeat summaries, pulls and their answers), summed over nodes",
+        "ledger.record_bytes": "bytes of ledger records their authors pushed, summed over nodes",
         "proofs.accepted": "peers' proofs the live honest nodes credited",
-    ].merging(ProofRejection.allCases.map { ("proofs_rejected.\($0.rawValue)", "peers' proofs the live honest nodes refused as \($0.rawValue)") }) { a, _ in a }
-    public static let booleans = ["all_layers_covered", "ledger.conserved", "ledger.no_double_spend", "ledger.balances_agree"]
+    ].merging(["signature", "replay", "stale", "future", "rate", "implausible"].map {
+        ("proofs_rejected.\($0)", "peers' proofs the live honest nodes refused as \($0)")
+    }) { a, _ in a }
+    public static let booleans = ["all_layers_covered", "ledger.conserved", "ledger.no_double_spend", "ledger.balances_agree",
+                                  "ledger.digests_agree"]
 
-    /// `http.NNN` names any status code.
+    /// `http.NNN` names any status code; `messages_by_kind.K` the messages of a kind, summed over nodes.
     public static func validate(_ metric: String) throws(ExpectationError) {
         if names[metric] != nil { return }
+        if metric.hasPrefix("messages_by_kind."), PeerMessage.kindNames.contains(String(metric.dropFirst(17))) { return }
         let code = metric.dropFirst(5)
         if metric.hasPrefix("http."), code.count == 3, code.allSatisfy(\.isASCII), code.allSatisfy(\.isNumber),
            let n = Int(code), (100...599).contains(n) { return }

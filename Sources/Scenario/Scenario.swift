@@ -23,6 +23,10 @@ public struct Scenario: Sendable {
     public var trace: TraceLevel
     /// `ledger:` — whether nodes sign and check proofs, and how often.
     public var ledger = LedgerSettings()
+    /// `ledger.settle`: records stamped this long before the end have had time to reach every
+    /// live ledger; `ledger.balances_agree` compares the state they give (nil: ten heartbeats).
+    public var ledgerSettleOverride: TimeSpan?
+    public var ledgerSettle: TimeSpan { ledgerSettleOverride ?? membership.heartbeatInterval * 10 }
     /// Stable hash of the file's text: tells apart two versions of "the same" scenario.
     public var sourceHash: String = ""
     /// Named overrides run side by side with the same seed; empty for a plain scenario.
@@ -147,8 +151,8 @@ public struct NodeGroup: Sendable {
     public var flops: Double
     public var link: LinkSpec
     public var behaviour: Behaviour
-    /// How its nodes make their Proofs of Neural Work (an attack such as `forged-proof`).
-    public var conduct: ProofConduct = .honest
+    /// How its nodes make their ledger records (an attack such as `forged-proof`).
+    public var conduct: LedgerConduct = .honest
     /// NEURO each of its nodes holds at genesis (`ledger.genesis`).
     public var genesisNEURO: Double = 0
     public var training: Bool
@@ -276,4 +280,12 @@ public struct LoadSpec: Sendable {
     public var until: TimeSpan?
     /// Evenly spaced calls (exact counts) or a Poisson process.
     public var poisson: Bool
+    /// `endpoint: wallet/send`: whom each call pays (one of these nodes, drawn per call, never
+    /// the caller) and how much.
+    public var transfer: TransferLoad?
+}
+
+public struct TransferLoad: Sendable {
+    public var to: NodeSelector
+    public var amountNEURO: Double
 }

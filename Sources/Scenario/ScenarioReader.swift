@@ -166,7 +166,7 @@ public enum ScenarioReader {
 
     /// A behaviour is either a way of sharing pseudo-gradients (`sign_flip`, …) or, with the
     /// `_proof` suffix, a way of cheating the ledger (`forged_proof`, …).
-    private static func readBehaviour(_ value: YAMLValue) throws(ScenarioError) -> (Behaviour, ProofConduct) {
+    private static func readBehaviour(_ value: YAMLValue) throws(ScenarioError) -> (Behaviour, LedgerConduct) {
         var kind: String
         var params: YAMLMap? = nil
         if value.isMap {
@@ -177,7 +177,7 @@ public enum ScenarioReader {
             kind = try value.string()
         }
         kind = kind.replacingOccurrences(of: "-", with: "_")
-        if kind.hasSuffix("_proof"), let conduct = ProofConduct(rawValue: String(kind.dropLast(6))), conduct != .honest {
+        if let conduct = ledgerAttacks[kind] {
             try params?.finish()
             return (.honest, conduct)
         }
@@ -193,21 +193,32 @@ public enum ScenarioReader {
         case "alie": result = .alie(z: try params?.optional("z")?.double(in: 0...100))
         case "ipm": result = .ipm(epsilon: try params?.optional("epsilon")?.double(in: 0...1e6) ?? 0.1)
         default:
-            let proofAttacks = ProofConduct.allCases.filter { $0 != .honest }.map { "\($0.rawValue)_proof" }
-            throw value.error("unknown behaviour '\(kind)' (known: \((Behaviour.names + proofAttacks).joined(separator: ", ")))")
+            throw value.error("unknown behaviour '\(kind)' (known: \((Behaviour.names + ledgerAttacks.keys.sorted()).joined(separator: ", ")))")
         }
         try params?.finish()
         return (result, .honest)
     }
 
-    /// `ledger: {enabled, proof_interval, genesis: {group: NEURO per node}}`.
+    /// The ledger attacks by behaviour name: the proof attacks carry a `_proof` suffix.
+    static let ledgerAttacks: [String: LedgerConduct] = {
+        var names: [String: LedgerConduct] = ["equivocating_transfer": .equivocating, "backdated_chain": .backdated]
+        for c in [LedgerConduct.forged, .replayed, .inflated, .stale, .future, .flooding] { names["\(c.rawValue)_proof"] = c }
+        return names
+    }()
+
+    /// `ledger: {enabled, proof_interval, settle, genesis: {group: NEURO per node}}`.
     private static func readLedger(_ value: YAMLValue, into scenario: inout Scenario) throws(ScenarioError) {
         let m = try value.map()
         if let v = m.optional("enabled") { scenario.ledger.enabled = try v.bool() }
         if let v = m.optional("proof_interval") {
             let interval = try v.parsed("duration", Quantity.duration)
             guard interval >= .seconds(1) else { throw v.error("proof_interval must be at least 1s") }
-            scenario.ledger.policy.interval = interval
+            scenario.ledger.rules.proofInterval = interval
+        }
+        if let v = m.optional("settle") {
+            let settle = try v.parsed("duration", Quantity.duration)
+            guard settle > .zero, settle < scenario.duration else { throw v.error("settle must be positive and shorter than the run") }
+            scenario.ledgerSettleOverride = settle
         }
         if let g = m.optional("genesis") {
             let grants = try g.map()
@@ -466,7 +477,7 @@ public enum ScenarioReader {
             let endpointValue = try m.required("endpoint")
             let endpoint = try endpointValue.string()
             let path = endpoint.hasPrefix("/") ? endpoint : "/api/v1/\(endpoint)"
-            let method = try m.optional("method")?.string().uppercased() ?? "GET"
+            let method = try m.optional("method")?.string().uppercased() ?? (path == "/api/v1/wallet/send" ? "POST" : "GET")
             let perMinute = try m.required("per_minute").double(in: 0.001...10_000_000)
             let credential: LoadSpec.Credential
             if let a = m.optional("auth") {
@@ -482,9 +493,20 @@ public enum ScenarioReader {
             let until = try untilValue?.parsed("duration", Quantity.duration)
             if let u = until, u <= from { throw untilValue!.error("load 'until' must come after 'from'") }
             let poisson = try m.optional("poisson")?.bool() ?? false
+            var transfer: TransferLoad?
+            if path == "/api/v1/wallet/send" {
+                guard method == "POST" else { throw endpointValue.error("wallet/send takes method POST") }
+                let to = try readSelector(try m.required("to"), scenario: scenario)
+                let amount = try m.required("amount").double(in: 0.000001...1e9)
+                transfer = TransferLoad(to: to, amountNEURO: amount)
+            } else {
+                for key in ["to", "amount"] where m.optional(key) != nil {
+                    throw endpointValue.error("'\(key)' belongs to endpoint wallet/send only")
+                }
+            }
             try m.finish()
             loads.append(LoadSpec(targets: targets, method: method, path: path, perMinute: perMinute,
-                                  credential: credential, from: from, until: until, poisson: poisson))
+                                  credential: credential, from: from, until: until, poisson: poisson, transfer: transfer))
         }
         return loads
     }

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Ledger
 
 /// The node's dashboard at `GET /` (and `/index.html`): one self-contained page — inline CSS and
 /// script, no external resource of any kind. The page carries no data and needs no token; its

@@ -1,5 +1,8 @@
 import Deterministic
 import Foundation
+import Identity
+import Ledger
+import LedgerStore
 import NeuroShardCore
 import Training
 import Wire
@@ -10,6 +13,8 @@ import Wire
 /// step runs.
 public actor NodeHost {
     private var core: NodeCore
+    /// Where the ledger's journals go (nil: kept in memory only, `--ephemeral`).
+    private let store: LedgerStore?
     private var rng: DeterministicRNG
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
@@ -44,11 +49,12 @@ public actor NodeHost {
     /// `computeSpeed` (FLOP/s), when set, makes a compute job last at least its work divided by it,
     /// as the simulator times it: a node of a scenario run for real (`simulate --real`) then keeps
     /// the pace of its group's `speed` instead of finishing the analytic objective's steps at once.
-    public init(core: NodeCore, seed: UInt64, computeSpeed: Double? = nil,
+    public init(core: NodeCore, store: LedgerStore? = nil, seed: UInt64, computeSpeed: Double? = nil,
                 persist: @escaping @Sendable (DurableState) -> Bool = { _ in true },
                 log: @escaping @Sendable (String) -> Void) {
         self.computeSpeed = computeSpeed
         self.core = core
+        self.store = store
         rng = DeterministicRNG(seed: seed)
         origin = clock.now
         self.persist = persist
@@ -120,29 +126,41 @@ public actor NodeHost {
     /// Answers the queued API calls with one ledger transaction for all of them: a durable
     /// commit costs an fsync (milliseconds), so concurrent sends share it (group commit). Their
     /// answers and broadcasts go out only once the commit is on disk; if it fails, none of its
-    /// writes happened and every call of the group gets a 500.
+    /// writes happened and every call of the group that wrote gets a 500.
     private func commitCalls() {
         let requests = queuedCalls
         queuedCalls = []
-        guard let ledger = core.ledger else {
-            for request in requests { handle(.api(request)) }
-            return
-        }
-        var produced: [Effect] = []
-        do {
-            try ledger.batch {
-                for request in requests {
-                    core.handle(.api(request), now: now, rng: &rng, into: &effects)
-                    produced += effects
-                }
+        var commits: [([JournalEntry], [Effect])] = []
+        var rest: [Effect] = []
+        for request in requests {
+            core.handle(.api(request), now: now, rng: &rng, into: &effects)
+            for effect in effects {
+                if case .commit(let journal, let then) = effect { commits.append((journal, then)) } else { rest.append(effect) }
             }
+        }
+        for effect in rest { apply(effect) }
+        commit(commits)
+    }
+
+    /// Writes the journals in one transaction, then carries out what waited for them. On failure
+    /// their calls are answered 500, their broadcasts never leave, and the core folds its ledger
+    /// again from what the store holds.
+    private func commit(_ commits: [([JournalEntry], [Effect])]) {
+        guard !commits.isEmpty else { return }
+        do {
+            try store?.apply(commits.flatMap(\.0))
         } catch {
-            log("ledger commit failed, \(requests.count) calls answered 500: \(error)")
+            log("ledger commit failed, its \(commits.count) writes are lost: \(error)")
             let failure = APIError(.internalError, "The ledger could not commit this call").response
-            for request in requests { apply(.respond(requestID: request.id, failure)) }
+            for (_, then) in commits {
+                for case .respond(let id, _) in then { apply(.respond(requestID: id, failure)) }
+            }
+            do { handle(.commitFailed(restoring: try store?.records() ?? [])) } catch {
+                log("the ledger store cannot be read back either (\(error)); the node keeps its unwritten state")
+            }
             return
         }
-        for effect in produced { apply(effect) }
+        for (_, then) in commits { for effect in then { apply(effect) } }
     }
 
     /// What became of a peer's message.
@@ -225,6 +243,8 @@ public actor NodeHost {
             links.send(message, to: address) { holder, checkpoint in
                 _ = await self.deliver(.checkpoint(checkpoint), from: holder)
             }
+        case .commit(let journal, let then):
+            commit([(journal, then)])
         case .note(let note):
             log(note.text)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import Identity
 import NeuroShardCore
 import Synchronization
 import Wire

@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import Identity
 import NeuroShardCore
 import Synchronization
 import Training

@@ -1,55 +1,69 @@
+import Identity
 import Ledger
 import NeuroShardCore
 
-/// The ledger's figures at the end of a run (SPEC §7): conservation in every ledger, no
-/// negative balance, and the honest ledgers agreeing once gossip has settled.
+/// The ledger's figures at the end of a run (SPEC §7), read from the nodes as they stand: no
+/// message is delivered after the end, so agreement is the protocol's own.
 struct LedgerFigures {
     var metrics: [String: Double] = [:]
 
-    init(_ nodes: [SimNode]) {
-        var conserved = true, noDoubleSpend = true
-        var honestAccounts: [[(address: String, balance: Balance)]] = []
-        var rejected: [ProofRejection: Int] = [:]
-        var accepted = 0
-        var minted = Micro.zero
-        var attackerRewards = Micro.zero
-        let cheaters = Set(nodes.filter { $0.config.ledger.conduct.provesNothing }.map { $0.config.id.hex })
-        var ledgers = 0
+    init(_ sim: Simulation) {
+        let nodes = sim.nodes
+        var conserved = true, audited = true
+        var ledgers = 0, minted = Micro.zero, records = 0
+        var accepted = 0, refused: [Refusal: Int] = [:], honestRefused = 0
+        var attackerRewards = Micro.zero, backdatedExcess = Micro.zero
+        var settled: [UInt64] = [], full: [UInt64] = [], equivocations: [Int] = []
+        let cheaters = nodes.filter { $0.config.ledger.conduct.provesNothing }.map(\.config.id)
+        let honestAuthors = Set(nodes.filter { $0.config.ledger.conduct == .honest }.map(\.config.id))
+        let backdaters = nodes.filter { $0.config.ledger.conduct == .backdated }
+        let settleMs = (sim.end - sim.scenario.ledgerSettle.nanos) / 1_000_000
         for node in nodes {
             guard let ledger = node.core.ledger else { continue }
             ledgers += 1
-            guard let totals = try? ledger.totals(), let accounts = try? ledger.accounts() else {
-                conserved = false
-                continue
-            }
-            conserved = conserved && totals.conserved
-            // A spend applied twice, or past the balance, shows as a negative balance.
-            noDoubleSpend = noDoubleSpend && accounts.allSatisfy { $0.balance.available >= .zero && $0.balance.staked >= .zero }
+            conserved = conserved && ledger.totals.conserved
             guard node.config.ledger.conduct == .honest, node.state == .running else { continue }
-            honestAccounts.append(accounts)
-            accepted += node.core.metrics.proofsAccepted
-            for (reason, n) in node.core.metrics.proofsRejected { rejected[reason, default: 0] += n }
-            minted = max(minted, totals.minted)
-            for cheater in cheaters {
-                attackerRewards = attackerRewards.adding((try? ledger.earned(by: cheater, since: .min)) ?? .zero) ?? attackerRewards
+            audited = audited && ledger.audit().isEmpty
+            settled.append(ledger.digest(asOfMs: settleMs))
+            full.append(ledger.digest())
+            equivocations.append(ledger.forkedAuthors.count)
+            minted = max(minted, ledger.totals.minted)
+            records = max(records, ledger.recordCount)
+            accepted += ledger.counters.proofsAccepted
+            for (reason, n) in ledger.counters.proofsRefused { refused[reason, default: 0] += n }
+            honestRefused += ledger.refusedProofs(of: honestAuthors)
+            for cheater in cheaters { attackerRewards = attackerRewards.adding(ledger.earned(by: cheater, sinceMs: .min)) ?? .max }
+            for b in backdaters {
+                let started = sim.startTimes[b.index].map { $0 / 1_000_000 } ?? settleMs
+                let earned = ledger.earned(by: b.config.id, sinceMs: .min)
+                    .subtracting(ledger.earned(by: b.config.id, sinceMs: started)) ?? .zero
+                let excess = earned.subtracting(Self.uptimeAllowance(ledger.rules, untilMs: started)) ?? .zero
+                backdatedExcess = max(backdatedExcess, excess)
             }
         }
         guard ledgers > 0 else { return }
-        let agree = honestAccounts.dropFirst().allSatisfy { accounts in
-            accounts.count == honestAccounts[0].count
-                && zip(accounts, honestAccounts[0]).allSatisfy { $0.address == $1.address && $0.balance == $1.balance }
-        }
         metrics["ledger.conserved"] = conserved ? 1 : 0
-        metrics["ledger.no_double_spend"] = noDoubleSpend ? 1 : 0
-        metrics["ledger.balances_agree"] = agree ? 1 : 0
+        metrics["ledger.no_double_spend"] = audited ? 1 : 0
+        metrics["ledger.balances_agree"] = Set(settled).count <= 1 ? 1 : 0
+        metrics["ledger.digests_agree"] = Set(full).count <= 1 ? 1 : 0
+        metrics["ledger.convergence_seconds"] = sim.ledgerWatch.convergenceSeconds ?? .nan
+        metrics["ledger.equivocations"] = Double(equivocations.min() ?? 0)
         metrics["ledger.minted"] = minted.neuro
+        metrics["ledger.records"] = Double(records)
         metrics["ledger.attacker_rewards"] = attackerRewards.neuro
+        metrics["ledger.backdated_excess"] = backdatedExcess.neuro
+        metrics["honest_proofs_refused"] = Double(honestRefused)
         metrics["proofs.accepted"] = Double(accepted)
-        for reason in ProofRejection.allCases { metrics["proofs_rejected.\(reason.rawValue)"] = Double(rejected[reason] ?? 0) }
+        for reason in [Refusal.signature, .replay, .stale, .future, .rate, .implausible] {
+            metrics["proofs_rejected.\(reason.rawValue)"] = Double(refused[reason] ?? 0)
+        }
     }
-}
 
-extension ProofConduct {
-    /// Attacks none of whose proofs may earn anything (a flooding node's first 120 an hour are honest).
-    var provesNothing: Bool { self != .honest && self != .flooding }
+    /// The most that proofs may mint for uptime from the network's genesis until `untilMs`
+    /// under the chain rules: every second claimed once (plus one proof's cap), at the largest
+    /// role bonus, with no stake. A backdated chain earning more would break a rule.
+    static func uptimeAllowance(_ rules: ChainRules, untilMs: Int64) -> Micro {
+        let seconds = max(0, (untilMs - rules.genesisTimeMs) / 1000) + rules.maxUptimeSeconds
+        return ChainRules.reward(base: seconds * 100 / 60, bonusPercent: 60, staked: .zero)
+    }
 }

@@ -1,4 +1,5 @@
 import Deterministic
+import Identity
 import Ledger
 import NeuroShardCore
 import Scenario
@@ -26,25 +27,25 @@ struct AccountBalance: Sendable, Equatable {
 
     /// Every node's account in the first honest running ledger (any ledger when none runs),
     /// zero for a node holding nothing, in node order; then accounts no node owns, by id. Empty
-    /// without a ledger. One SQLite query over one node's ledger.
+    /// without a ledger.
     static func all(in sim: Simulation) -> [AccountBalance] {
         let holder = sim.nodes.first { $0.core.ledger != nil && $0.config.ledger.conduct == .honest && $0.state == .running }
             ?? sim.nodes.first { $0.core.ledger != nil }
-        guard let ledger = holder?.core.ledger, let accounts = try? ledger.accounts() else { return [] }
+        guard let ledger = holder?.core.ledger else { return [] }
         var balances = sim.nodes.map { node in
             AccountBalance(label: node.config.address, group: sim.scenario.groups[node.group].name, node: node.index,
                            available: 0, staked: 0)
         }
-        var owners: [String: Int] = [:]
-        for node in sim.nodes { owners[node.config.id.hex] = node.index }
+        var owners: [NodeID: Int] = [:]
+        for node in sim.nodes { owners[node.config.id] = node.index }
         var others: [AccountBalance] = []
-        for account in accounts {
-            let available = account.balance.available.neuro, staked = account.balance.staked.neuro
-            if let i = owners[account.address] {
+        for (id, account) in ledger.accounts.sorted(by: { $0.key < $1.key }) where account != .empty {
+            let available = account.available.neuro, staked = account.staked.neuro
+            if let i = owners[id] {
                 balances[i].available = available
                 balances[i].staked = staked
             } else {
-                others.append(AccountBalance(label: "account " + String(account.address.prefix(8)), group: nil, node: nil,
+                others.append(AccountBalance(label: "account " + id.short, group: nil, node: nil,
                                              available: available, staked: staked))
             }
         }

@@ -88,6 +88,11 @@ public struct RunResult: Sendable {
             }
         }
         m["update_bytes"] = Double(updateBytes)
+        m["ledger.reconciliation_bytes"] = Double(sim.nodes.reduce(0) { $0 + $1.core.metrics.reconciliationBytesSent })
+        m["ledger.record_bytes"] = Double(sim.nodes.reduce(0) { $0 + $1.core.metrics.recordBytesSent })
+        for (code, name) in PeerMessage.kindNames.enumerated() where !name.isEmpty {
+            m["messages_by_kind.\(name)"] = Double(sim.nodes.reduce(0) { $0 + $1.core.metrics.sentByKind[code] })
+        }
         let floor = sim.objective.lossFloor ?? .nan
         m["loss_floor"] = floor
         m["loss_gap_bits"] = (finalLoss - floor) / 0.693_147_180_559_945_3
@@ -99,12 +104,14 @@ public struct RunResult: Sendable {
         m["pipeline_timeouts"] = Double(pipelineTimeouts)
         m["pipeline_failures"] = Double(pipelineFailures)
         for (code, count) in stats.http { m["http.\(code)"] = Double(count) }
-        m.merge(LedgerFigures(sim.nodes).metrics) { a, _ in a }
+        m.merge(LedgerFigures(sim).metrics) { a, _ in a }
         metrics = m
-        // The ledger's invariant holds at the end of every scenario, listed or not (SPEC §7).
+        // The ledger's invariants hold at the end of every scenario with a ledger, listed or not
+        // (SPEC §7): no NEURO made or lost, no spend the balance did not cover, one state.
         var checked = sim.scenario.expectations
-        if m["ledger.conserved"] != nil, !checked.contains(where: { $0.metric == "ledger.conserved" }) {
-            checked.append(try! Expectation.parse("ledger.conserved"))
+        for invariant in ["ledger.conserved", "ledger.no_double_spend", "ledger.balances_agree"]
+        where m[invariant] != nil && !checked.contains(where: { $0.metric == invariant }) {
+            checked.append(try! Expectation.parse(invariant))
         }
         expectations = checked.map { e in
             let value = m[e.metric] ?? (e.metric.hasPrefix("http.") ? 0 : .nan)

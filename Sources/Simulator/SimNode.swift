@@ -1,4 +1,5 @@
 import Deterministic
+import Ledger
 import NeuroShardCore
 import Scenario
 
@@ -16,6 +17,9 @@ struct SimNode {
     var incarnation: UInt32 = 0
     var rng: DeterministicRNG
     var durable: DurableState?
+    /// What its ledger wrote: kept across crashes, as a production node's SQLite file is.
+    var ledgerStore = SimLedgerStore()
+    /// Writes fail while true: persisted state and ledger commits alike.
     var diskFull = false
     /// Local clock = true time · (1 + drift) + offset.
     var clockOffset: Int64 = 0
@@ -39,6 +43,25 @@ struct SimNode {
     func trueDelay(_ local: TimeSpan) -> Int64 {
         drift == 0 ? local.nanos : Int64((Double(local.nanos) / (1 + drift)).rounded())
     }
+}
+
+/// A simulated node's ledger store: the records (and fork evidence) a restart folds again. The
+/// balances follow from them, so the simulator keeps no mirror of those.
+struct SimLedgerStore {
+    private var records: [RecordID: Record] = [:]
+
+    mutating func apply(_ journal: [JournalEntry]) {
+        for entry in journal {
+            switch entry {
+            case .record(let r, _): records[r.id] = r
+            case .drop(let id): records[id] = nil
+            case .outcome, .account, .totals: break
+            }
+        }
+    }
+
+    /// In no particular order: `LedgerState(restoring:)` sorts them.
+    var all: [Record] { Array(records.values) }
 }
 
 /// What the event heap holds. Bulky payloads live in side tables, so heap moves stay cheap.

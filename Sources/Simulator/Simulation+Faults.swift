@@ -14,7 +14,8 @@ extension Simulation {
             }
         case .restart(let sel):
             for i in scenario.nodes(sel) where nodes[i].state == .crashed || nodes[i].state == .stopped {
-                nodes[i].core = NodeCore(config: nodes[i].config, objective: objective, restoring: nodes[i].durable)
+                nodes[i].core = NodeCore(config: nodes[i].config, objective: objective, restoring: nodes[i].durable,
+                                         ledgerRecords: nodes[i].ledgerStore.all)
                 nodes[i].state = .running
                 nodes[i].crashedAt = nil
                 input(.start, to: i)
@@ -24,6 +25,7 @@ extension Simulation {
             for i in scenario.nodes(sel) where nodes[i].state == .running {
                 nodes[i].state = .paused
                 nodes[i].pauses &+= 1
+                ledgerWatch.update(i, in: self)
                 if let d = duration { queue.push(at: now + d.nanos, .resume(node: Int32(i), pause: nodes[i].pauses)) }
                 acted = true
             }
@@ -59,7 +61,10 @@ extension Simulation {
             for i in scenario.nodes(sel) { nodes[i].diskFull = full }
             acted = true
         }
-        if acted { stats.faultsFired += 1 }
+        if acted {
+            stats.faultsFired += 1
+            ledgerWatch.disturbed(at: now)
+        }
         firedFaults.append(FiredFault(seconds: Double(now) / 1e9, label: fault.kind.label, acted: acted))
         trace.note(time: now, node: -1, "fault \(fault.kind.name) (line \(fault.line))\(acted ? "" : " had nothing to act on")")
     }
@@ -86,11 +91,13 @@ extension Simulation {
         nodes[i].uplinkFreeAt = now
         coverage.update(from: nodes[i].lastLayers, to: 0..<0, at: now)
         nodes[i].lastLayers = 0..<0
+        ledgerWatch.update(i, in: self)
     }
 
     func resume(_ i: Int) {
         guard nodes[i].state == .paused else { return }
         nodes[i].state = .running
+        ledgerWatch.update(i, in: self)
         let held = nodes[i].held
         nodes[i].held = []
         for event in held { queue.push(at: now, event) }

@@ -29,8 +29,17 @@ extension Simulation {
         record(i, kind: 8, digest: UInt64(s)) { "call \(load.method) \(load.path)" }
         nextRequestID += 1
         let request = APIRequest(id: nextRequestID, method: load.method, path: load.path,
-                                 authorization: authorization(load.credential, node: i))
+                                 authorization: authorization(load.credential, node: i), body: body(of: load, caller: i))
         input(.api(request), to: i)
+    }
+
+    /// A wallet send's JSON: to a node of the selector other than the caller, drawn per call.
+    private func body(of load: LoadSpec, caller i: Int) -> [UInt8] {
+        guard let transfer = load.transfer else { return [] }
+        let payees = scenario.nodes(transfer.to).filter { $0 != i }
+        guard !payees.isEmpty else { return [] }
+        let payee = nodes[payees[loadRNG.nextInt(below: payees.count)]].config.id
+        return Array(#"{"to": "\#(payee.hex)", "amount": \#(transfer.amountNEURO)}"#.utf8)
     }
 
     private func authorization(_ credential: LoadSpec.Credential, node i: Int) -> String? {

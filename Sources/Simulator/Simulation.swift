@@ -1,4 +1,5 @@
 import Deterministic
+import Identity
 import Ledger
 import NeuroShardCore
 import Scenario
@@ -29,6 +30,10 @@ public final class Simulation {
     /// Each timed fault as it fired, for the report's time axis.
     var firedFaults: [FiredFault] = []
     var curve = LossCurve()
+    /// When the live honest ledgers last agreed, for `ledger.convergence_seconds`.
+    var ledgerWatch = LedgerWatch()
+    /// When each node first started (true nanoseconds).
+    var startTimes: [Int64?] = []
     var nextRequestID: UInt64 = 0
     /// Reused for every input's effects (inputs do not nest, so one buffer serves).
     var effectBuffer: [Effect] = []
@@ -52,6 +57,7 @@ public final class Simulation {
         trace = try Trace(level: scenario.trace, path: tracePath)
         coverage = Coverage(layerCount: self.objective.layerCount)
         buildNodes(root: root)
+        startTimes = Array(repeating: nil, count: nodes.count)
         for (i, fault) in scenario.faults.enumerated() { queue.push(at: fault.at.nanos, .fault(index: Int32(i))) }
         for (s, load) in scenario.load.enumerated() {
             for t in scenario.nodes(load.targets) { queue.push(at: load.from.nanos, .load(spec: Int32(s), target: Int32(t))) }
@@ -124,7 +130,6 @@ public final class Simulation {
         now = end
         takeSample()
         coverage.finish(at: now)
-        settleLedgers()
         trace.close()
         let wall = clock.now - started
         let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
@@ -140,21 +145,6 @@ public final class Simulation {
             now = event.time
             process(event.payload)
             if trace.events & 0xFFFF == 0 { progress?(self) }
-        }
-    }
-
-    /// After the end: delivers the proofs and transfers still in flight (nothing else happens,
-    /// so no new ones are made), so that ledgers are compared once gossip has settled.
-    func settleLedgers() {
-        while let next = queue.nextTime, next < end + TimeSpan.seconds(60).nanos {
-            let event = queue.pop()!
-            guard case .deliver(let slot) = event.payload else { continue }
-            switch messages.peek(slot).message {
-            case .proof, .transfer:
-                now = event.time
-                deliver(slot)
-            default: continue
-            }
         }
     }
 
@@ -174,7 +164,9 @@ public final class Simulation {
             guard nodes[i].state == .notStarted else { return }
             nodes[i].state = .running
             record(i, kind: 1, digest: 0) { "start \(self.nodes[i].config.address)" }
+            startTimes[i] = now
             input(.start, to: i)
+            if now > 0 { ledgerWatch.disturbed(at: now) }
         case .deliver(let slot):
             deliver(slot)
         case .timer(let n, let inc, let kind):
@@ -236,6 +228,7 @@ public final class Simulation {
         effectBuffer = []
         apply(effects, from: i)
         effectBuffer = effects
+        ledgerWatch.update(i, in: self)
         let layers = nodes[i].core.layers
         if layers != nodes[i].lastLayers {
             coverage.update(from: nodes[i].lastLayers, to: layers, at: now)
@@ -268,6 +261,15 @@ public final class Simulation {
                     queue.push(at: now, .persistFailed(node: Int32(i), incarnation: nodes[i].incarnation))
                 } else {
                     nodes[i].durable = state
+                }
+            case .commit(let journal, let then):
+                if nodes[i].diskFull {
+                    // None of it is kept: its answers fail, its new records never leave.
+                    for case .respond in then { stats.http[500, default: 0] += 1 }
+                    input(.commitFailed(restoring: nodes[i].ledgerStore.all), to: i)
+                } else {
+                    nodes[i].ledgerStore.apply(journal)
+                    apply(then, from: i)
                 }
             case .note(let note):
                 observe(note, from: i)

@@ -1,58 +1,111 @@
 import Foundation
+import Identity
 import Ledger
 import NeuroShardCore
 
-// Proofs and transfers on the wire. Only the shapes are checked here; signatures, ages and
-// balances are the ledger's business (NodeCore+Proofs, NodeCore+Wallet).
+// Ledger records and anti-entropy on the wire. Only the shapes are checked here; signatures,
+// chains and balances are the ledger's business (Sources/Ledger).
 
-extension Neuroshard_WorkProof {
-    init(_ p: WorkProof) {
+extension Neuroshard_Record {
+    public init(_ r: Record) {
         self = .with {
-            $0.nodeID = p.node.hex; $0.publicKey = Data(p.publicKey); $0.timestampMs = p.timestampMs; $0.nonce = p.nonce
-            $0.uptimeSeconds = p.uptimeSeconds; $0.batches = p.batches; $0.samples = p.samples; $0.tokens = p.tokens
-            $0.layersHeld = Int32(clamping: p.layersHeld); $0.role = p.role.rawValue
-            $0.modelBefore = p.modelBefore; $0.modelAfter = p.modelAfter; $0.loss = p.loss; $0.signature = Data(p.signature)
+            $0.author = r.author.hex; $0.publicKey = Data(r.publicKey); $0.seq = r.seq; $0.previous = Data(r.previous.bytes)
+            $0.timestampMs = r.timestampMs; $0.signature = Data(r.signature)
+            switch r.body {
+            case .proof(let w):
+                $0.proof = .with {
+                    $0.uptimeSeconds = w.uptimeSeconds; $0.batches = w.batches; $0.samples = w.samples; $0.tokens = w.tokens
+                    $0.layersHeld = Int32(clamping: w.layersHeld); $0.role = w.role.rawValue
+                    $0.modelBefore = w.modelBefore; $0.modelAfter = w.modelAfter; $0.loss = w.loss
+                }
+            case .transfer(let p):
+                $0.transfer = .with {
+                    $0.to = p.to.hex; $0.amountMicro = p.amount.micro; $0.feeMicro = p.fee.micro; $0.memo = p.memo
+                    $0.kind = p.kind.rawValue; $0.requestKey = Data(p.requestKey?.bytes ?? [])
+                }
+            case .stake(let amount, let days): $0.stake = .with { $0.amountMicro = amount.micro; $0.days = Int32(clamping: days) }
+            case .unstake(let amount): $0.unstake = .with { $0.amountMicro = amount.micro }
+            }
         }
     }
 }
 
-extension WorkProof {
-    init(_ p: Neuroshard_WorkProof) throws(WireError) {
-        guard let node = NodeID(hex: p.nodeID) else { throw WireError("proof.node_id '\(p.nodeID.prefix(40))' is not 32 hex characters") }
-        guard let role = Role(rawValue: p.role) else { throw WireError("proof.role '\(p.role.prefix(20))' is not a role") }
-        guard p.publicKey.count == 33, p.signature.count == 64 else {
-            throw WireError("proof needs a 33-byte public key and a 64-byte signature (got \(p.publicKey.count) and \(p.signature.count))")
+extension Record {
+    public init(_ r: Neuroshard_Record) throws(WireError) {
+        guard let author = NodeID(hex: r.author) else { throw WireError("record.author '\(r.author.prefix(40))' is not 32 hex characters") }
+        guard r.publicKey.count == 33, r.signature.count == 64 else {
+            throw WireError("a record needs a 33-byte public key and a 64-byte signature (got \(r.publicKey.count) and \(r.signature.count))")
         }
-        self.init(node: node, publicKey: Array(p.publicKey), timestampMs: p.timestampMs, nonce: p.nonce,
-                  uptimeSeconds: p.uptimeSeconds, batches: p.batches, samples: p.samples, tokens: p.tokens,
-                  layersHeld: Int(p.layersHeld), role: role, modelBefore: p.modelBefore, modelAfter: p.modelAfter,
-                  loss: p.loss, signature: Array(p.signature))
+        guard let previous = RecordID(bytes: Array(r.previous)) else { throw WireError("record.previous must be 32 bytes") }
+        guard r.seq >= 1 else { throw WireError("record.seq starts at 1") }
+        let body: RecordBody
+        switch r.body {
+        case .proof(let w)?:
+            guard let role = Role(rawValue: w.role) else { throw WireError("proof.role '\(w.role.prefix(20))' is not a role") }
+            body = .proof(WorkClaim(uptimeSeconds: w.uptimeSeconds, batches: w.batches, samples: w.samples, tokens: w.tokens,
+                                    layersHeld: Int(w.layersHeld), role: role, modelBefore: w.modelBefore,
+                                    modelAfter: w.modelAfter, loss: w.loss))
+        case .transfer(let p)?:
+            guard let to = NodeID(hex: p.to) else { throw WireError("transfer.to must be 32 hex characters") }
+            guard let amount = Micro(micro: p.amountMicro), let fee = Micro(micro: p.feeMicro) else {
+                throw WireError("transfer amounts must be between 0 and \(Micro.max) NEURO")
+            }
+            guard let kind = TransferKind(rawValue: p.kind) else { throw WireError("transfer.kind '\(p.kind.prefix(20))' is unknown") }
+            guard p.memo.utf8.count <= Payment.maxMemoBytes else { throw WireError("transfer.memo is too long") }
+            var key: RecordID?
+            if !p.requestKey.isEmpty {
+                guard let k = RecordID(bytes: Array(p.requestKey)) else { throw WireError("transfer.request_key must be 32 bytes or empty") }
+                key = k
+            }
+            body = .transfer(Payment(to: to, amount: amount, fee: fee, memo: p.memo, kind: kind, requestKey: key))
+        case .stake(let s)?:
+            guard let amount = Micro(micro: s.amountMicro) else { throw WireError("stake.amount_micro is out of range") }
+            body = .stake(amount: amount, days: Int(s.days))
+        case .unstake(let u)?:
+            guard let amount = Micro(micro: u.amountMicro) else { throw WireError("unstake.amount_micro is out of range") }
+            body = .unstake(amount: amount)
+        case nil: throw WireError("a record needs a body (proof, transfer, stake or unstake)")
+        }
+        self.init(author: author, publicKey: Array(r.publicKey), seq: r.seq, previous: previous, timestampMs: r.timestampMs,
+                  body: body, signature: Array(r.signature))
     }
 }
 
-extension Neuroshard_Transfer {
-    init(_ t: SignedTransfer) {
+extension Neuroshard_LedgerSummary {
+    public init(_ s: LedgerSummary) { self = .with { $0.records = s.records; $0.hash = s.hash } }
+}
+
+extension Neuroshard_LedgerPull {
+    public init(_ p: LedgerPull) {
         self = .with {
-            $0.id = t.id; $0.from = t.from.hex; $0.publicKey = Data(t.publicKey); $0.to = t.to.hex
-            $0.amountMicro = t.amount.micro; $0.feeMicro = t.fee.micro; $0.memo = t.memo; $0.nonce = t.nonce
-            $0.timestampMs = t.timestampMs; $0.kind = t.kind.rawValue; $0.signature = Data(t.signature)
+            $0.entries = p.entries.map { e in
+                .with { $0.author = e.author.hex; $0.seq = e.seq; $0.head = e.head; $0.fork = e.fork; $0.back = e.back }
+            }
         }
     }
 }
 
-extension SignedTransfer {
-    init(_ t: Neuroshard_Transfer) throws(WireError) {
-        guard t.id.utf8.count == 64, t.id.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
-            throw WireError("transfer.id must be 64 lowercase hex characters")
+extension LedgerPull {
+    public init(_ p: Neuroshard_LedgerPull) throws(WireError) {
+        var entries: [VersionEntry] = []
+        entries.reserveCapacity(p.entries.count)
+        for e in p.entries {
+            guard let author = NodeID(hex: e.author) else { throw WireError("ledger_pull names an author that is not 32 hex characters") }
+            entries.append(VersionEntry(author: author, seq: e.seq, head: e.head, fork: e.fork, back: max(e.back, 1)))
         }
-        guard let from = NodeID(hex: t.from), let to = NodeID(hex: t.to) else { throw WireError("transfer addresses must be 32 hex characters") }
-        guard let amount = Micro(micro: t.amountMicro), let fee = Micro(micro: t.feeMicro) else {
-            throw WireError("transfer amounts must be between 0 and \(Micro.max) NEURO")
-        }
-        guard let kind = TransferKind(rawValue: t.kind) else { throw WireError("transfer.kind '\(t.kind.prefix(20))' is unknown") }
-        guard t.memo.utf8.count <= SignedTransfer.maxMemoBytes else { throw WireError("transfer.memo is too long") }
-        guard t.publicKey.count == 33, t.signature.count == 64 else { throw WireError("transfer needs a 33-byte key and a 64-byte signature") }
-        self.init(id: t.id, from: from, publicKey: Array(t.publicKey), to: to, amount: amount, fee: fee, memo: t.memo,
-                  nonce: t.nonce, timestampMs: t.timestampMs, kind: kind, signature: Array(t.signature))
+        self.init(entries: entries)
+    }
+}
+
+extension Neuroshard_LedgerBatch {
+    public init(_ b: LedgerBatch) { self = .with { $0.records = b.records.map(Neuroshard_Record.init); $0.complete = b.complete } }
+}
+
+extension LedgerBatch {
+    public init(_ b: Neuroshard_LedgerBatch) throws(WireError) {
+        var records: [Record] = []
+        records.reserveCapacity(b.records.count)
+        for r in b.records { records.append(try Record(r)) }
+        self.init(records: records, complete: b.complete)
     }
 }

@@ -1,5 +1,7 @@
 import Deterministic
 import Foundation
+import Identity
+import Ledger
 import NeuroShardCore
 import Training
 
@@ -23,8 +25,9 @@ public enum PeerCall: Sendable {
         case .heartbeat(let hb): self = .gossip(.with { $0.caller = caller; $0.heartbeat = .init(hb) })
         case .heartbeatAck(let hb): self = .gossip(.with { $0.caller = caller; $0.heartbeatAck = .init(hb) })
         case .leave: self = .gossip(.with { $0.caller = caller; $0.leave = .init() })
-        case .proof(let p): self = .gossip(.with { $0.caller = caller; $0.proof = .init(p) })
-        case .transfer(let t): self = .gossip(.with { $0.caller = caller; $0.transfer = .init(t) })
+        case .record(let r): self = .gossip(.with { $0.caller = caller; $0.record = .init(r) })
+        case .ledgerPull(let p): self = .gossip(.with { $0.caller = caller; $0.ledgerPull = .init(p) })
+        case .ledgerBatch(let b): self = .gossip(.with { $0.caller = caller; $0.ledgerBatch = .init(b) })
         case .update(let u):
             self = .exchange(.with {
                 $0.caller = caller
@@ -81,8 +84,9 @@ extension PeerMessage {
         case .heartbeat(let hb): self = .heartbeat(try Heartbeat(hb))
         case .heartbeatAck(let hb): self = .heartbeatAck(try Heartbeat(hb))
         case .leave: self = .leave
-        case .proof(let p): self = .proof(try WorkProof(p))
-        case .transfer(let t): self = .transfer(try SignedTransfer(t))
+        case .record(let rec): self = .record(try Record(rec))
+        case .ledgerPull(let p): self = .ledgerPull(try LedgerPull(p))
+        case .ledgerBatch(let b): self = .ledgerBatch(try LedgerBatch(b))
         case nil: throw WireError("gossip without a message")
         }
     }
@@ -173,6 +177,7 @@ extension Neuroshard_Heartbeat {
         sentAtNs = hb.sentAt.nanos
         if let echo = hb.echo { echoNs = echo.nanos }
         heldNs = hb.held.nanos
+        if let summary = hb.ledger { ledger = .init(summary) }
     }
 }
 
@@ -182,7 +187,8 @@ extension Heartbeat {
         for entry in hb.gossip { gossip.append(try GossipEntry(entry)) }
         guard hb.heldNs >= 0 else { throw WireError("heartbeat held \(hb.heldNs) is negative") }
         self.init(info: try PeerInfo(hb.info), gossip: gossip, sentAt: Timestamp(nanos: hb.sentAtNs),
-                  echo: hb.hasEchoNs ? Timestamp(nanos: hb.echoNs) : nil, held: TimeSpan(nanos: hb.heldNs))
+                  echo: hb.hasEchoNs ? Timestamp(nanos: hb.echoNs) : nil, held: TimeSpan(nanos: hb.heldNs),
+                  ledger: hb.hasLedger ? LedgerSummary(records: hb.ledger.records, hash: hb.ledger.hash) : nil)
     }
 }
 

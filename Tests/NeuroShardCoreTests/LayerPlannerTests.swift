@@ -1,4 +1,5 @@
 import Deterministic
+import Ledger
 @testable import NeuroShardCore
 import Testing
 

@@ -1,4 +1,5 @@
 import Deterministic
+import Identity
 import Testing
 @testable import NeuroShardCore
 import Training

@@ -1,4 +1,5 @@
 import Deterministic
+import Identity
 @testable import NeuroShardCore
 import Testing
 import Training

@@ -1,4 +1,5 @@
 import Deterministic
+import Ledger
 
 /// The HTTP API's logic (SPEC §4): routing, authentication, rate limits, the error envelope and
 /// the bodies. The shells only move bytes; the simulator drives client load through this too.
@@ -37,6 +38,12 @@ extension NodeCore {
         },
         Route(method: "GET", path: "/api/v1/wallet/transactions", rateClass: .wallet) { (core, request, _, _) throws(APIError) in
             .ok(try core.transactionsBody(request))
+        },
+        Route(method: "POST", path: "/api/v1/wallet/stake", rateClass: .wallet, spends: true) { (core, request, now, _) throws(APIError) in
+            try core.stake(request, now: now)
+        },
+        Route(method: "POST", path: "/api/v1/wallet/unstake", rateClass: .wallet, spends: true) { (core, request, now, _) throws(APIError) in
+            try core.unstake(request, now: now)
         },
         Route(method: "POST", path: "/api/v1/inference", rateClass: .inference, spends: true) { (core, request, now, rng) throws(APIError) in
             try core.startInference(request, now: now, rng: &rng)
@@ -128,6 +135,7 @@ extension NodeCore {
                 "ram_total": .int(Int(config.memoryMB * 1_048_576)),
                 "cpu_percent": .double(cpu),
             ],
+            "ledger": ledgerStatusBody(),
         ]
     }
 

@@ -1,4 +1,5 @@
 import Deterministic
+import Identity
 import Ledger
 import Training
 
@@ -107,8 +108,7 @@ extension NodeCore {
         // The price is known before any work: the most the other nodes can be owed is held back.
         let held = Self.total(payments(for: maxTokens, route: route))
         if held > .zero {
-            let balance = try ledgerRead { try $0.balance(of: config.id.hex) }.available
-            let free = balance.subtracting(reserved) ?? .zero
+            let free = try coverage(now: now).subtracting(reserved) ?? .zero
             guard free >= held else { throw Self.insufficient(free, held) }
             reserved = reserved.adding(held) ?? .max
         }
@@ -184,18 +184,9 @@ extension NodeCore {
     mutating func pay(_ payments: [(node: NodeID, amount: Micro)], now: Timestamp) throws(APIError) -> Micro {
         var paid = Micro.zero
         for (node, amount) in payments {
-            let nonce = try ledgerRead { try $0.nextNonce(for: config.id.hex) }
-            let stamp = now.milliseconds
-            let transfer = SignedTransfer(
-                id: SignedTransfer.contentID(from: config.id, to: node, amount: amount, nonce: nonce, timestampMs: stamp),
-                from: config.id, publicKey: config.key.publicKey.compressed, to: node, amount: amount, fee: .zero,
-                memo: "inference", nonce: nonce, timestampMs: stamp, kind: .inference).signed(by: config.key)
-            switch try apply(transfer, keeping: reserved) {
-            case .applied:
-                broadcast(.transfer(transfer))
-                paid = paid.adding(amount) ?? paid
-            case .refused(let error): throw error
-            }
+            _ = try spend(.transfer(Payment(to: node, amount: amount, fee: .zero, memo: "inference", kind: .inference)),
+                          needs: amount, keeping: reserved, now: now)
+            paid = paid.adding(amount) ?? paid
         }
         return paid
     }

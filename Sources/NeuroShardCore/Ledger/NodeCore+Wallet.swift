@@ -2,19 +2,36 @@ import Deterministic
 import Identity
 import Ledger
 
-/// The wallet endpoints (SPEC §4): balance, send, transactions, over this node's ledger.
+/// The wallet endpoints (SPEC §4): balance, send, stake, unstake and transactions, over this
+/// node's ledger. Every spend is a record of this node's chain, signed here and checked like
+/// any peer's.
 extension NodeCore {
+    /// The ledger, or 503 when this node keeps none.
+    func wallet() throws(APIError) -> LedgerState {
+        guard let ledger else { throw APIError(.unavailable, "This node keeps no ledger") }
+        return ledger
+    }
+
     func balanceBody() throws(APIError) -> JSON {
-        let balance = try ledgerRead { try $0.balance(of: config.id.hex) }
-        let available = balance.available.subtracting(reserved) ?? .zero
+        let account = try wallet().account(config.id)
+        let available = account.available.subtracting(reserved) ?? .zero
         return [
             "address": .string(config.id.hex),
             "balances": [
                 "available": .double(available.neuro),
-                "staked": .double(balance.staked.neuro),
+                "staked": .double(account.staked.neuro),
                 "pending": .double(reserved.neuro),
-                "total": .double((balance.available.adding(balance.staked) ?? balance.available).neuro),
+                "total": .double((account.available.adding(account.staked) ?? account.available).neuro),
             ],
+            "stake": stakeBody(account),
+        ]
+    }
+
+    private func stakeBody(_ account: Account) -> JSON {
+        [
+            "amount": .double(account.staked.neuro),
+            "locked_until": account.lockedUntilMs > 0 ? .double(Double(account.lockedUntilMs) / 1000) : .null,
+            "multiplier": .double(Double(ChainRules.stakeMultiplierPPM(account.staked)) / 1e6),
         ]
     }
 
@@ -23,67 +40,112 @@ extension NodeCore {
     mutating func send(_ request: APIRequest, now: Timestamp) throws(APIError) -> APIResponse {
         let body = try RequestBody(request.body)
         let toText = try body.string("to", required: true)!
-        guard let amountValue = try body.number("amount") else { throw RequestBody.invalid("amount", "is required") }
+        let amount = try Self.amount(body)
         let memo = try body.string("memo") ?? ""
         let key = try body.string("request_id") ?? request.idempotencyKey
         guard let to = NodeID(hex: toText), toText == to.hex else {
             throw RequestBody.invalid("to", "must be a wallet address: 32 lowercase hex characters")
         }
         guard to != config.id else { throw RequestBody.invalid("to", "is this node's own address") }
-        guard amountValue.isFinite, amountValue > 0, let amount = Micro(neuro: amountValue), amount > .zero else {
-            throw RequestBody.invalid("amount", "must be a positive number of NEURO (at least 0.000001)")
-        }
-        guard memo.utf8.count <= SignedTransfer.maxMemoBytes else {
-            throw RequestBody.invalid("memo", "is longer than \(SignedTransfer.maxMemoBytes) bytes")
+        guard memo.utf8.count <= Payment.maxMemoBytes else {
+            throw RequestBody.invalid("memo", "is longer than \(Payment.maxMemoBytes) bytes")
         }
         if let key, key.isEmpty || key.utf8.count > 128 { throw RequestBody.invalid("request_id", "must be 1 to 128 bytes") }
-
-        let id = key.map { SignedTransfer.keyedID(from: config.id, key: $0) }
-        if let id, let earlier = try ledgerRead({ try $0.transfer(id: id) }) {
-            guard earlier.recipient == to.hex, earlier.amount == amount, earlier.memo == memo else {
+        // (No local copy of the ledger lives past this point: one alive while `spend` writes
+        // would make Swift copy the whole ledger.)
+        let requestKey = key.map { Payment.requestKey(from: config.id, key: $0) }
+        if let requestKey, let (earlier, outcome) = try wallet().transfer(requestKey: requestKey) {
+            guard case .transfer(let p) = earlier.body, p.to == to, p.amount == amount, p.memo == memo else {
                 throw APIError(.invalidRequest, "This idempotency key was used for a different transfer",
-                               details: [("transaction_id", .string(id))])
+                               details: [("transaction_id", .string(earlier.id.hex))])
             }
-            return .ok(receipt(earlier))
+            return .ok(receipt(earlier, outcome))
         }
-        guard try ledgerRead({ try $0.isKnown(to.hex) }) || peers.contains(to) else {
+        guard try wallet().isKnown(to) || peers.contains(to) else {
             throw RequestBody.invalid("to", "is not an address this network knows")
         }
-        let fee = SignedTransfer.fee(for: amount, kind: .send)
-        let nonce = try ledgerRead { try $0.nextNonce(for: config.id.hex) }
-        let stamp = now.milliseconds
-        let transfer = SignedTransfer(
-            id: id ?? SignedTransfer.contentID(from: config.id, to: to, amount: amount, nonce: nonce, timestampMs: stamp),
-            from: config.id, publicKey: config.key.publicKey.compressed, to: to, amount: amount, fee: fee, memo: memo,
-            nonce: nonce, timestampMs: stamp, kind: .send).signed(by: config.key)
-        let outcome = try apply(transfer, keeping: reserved)
-        switch outcome {
-        case .applied(let entry):
-            broadcast(.transfer(transfer))
-            return .ok(receipt(entry))
-        case .refused(let error): throw error
-        }
+        let fee = Payment.fee(for: amount, kind: .send)
+        let r = try spend(.transfer(Payment(to: to, amount: amount, fee: fee, memo: memo, kind: .send, requestKey: requestKey)),
+                          needs: amount.adding(fee) ?? .max, keeping: reserved, now: now)
+        return .ok(receipt(r, .applied(amount)))
     }
 
-    enum SpendOutcome {
-        case applied(TransferEntry)
-        case refused(APIError)
+    /// `POST /api/v1/wallet/stake`: {amount, duration_days}. The whole stake is locked until the
+    /// latest of its stakes' ends.
+    mutating func stake(_ request: APIRequest, now: Timestamp) throws(APIError) -> APIResponse {
+        let body = try RequestBody(request.body)
+        let amount = try Self.amount(body)
+        guard let days = try body.integer("duration_days") else { throw RequestBody.invalid("duration_days", "is required") }
+        guard ChainRules.stakeDays.contains(days) else {
+            throw RequestBody.invalid("duration_days", "must be a whole number of days in \(ChainRules.stakeDays.lowerBound)...\(ChainRules.stakeDays.upperBound)")
+        }
+        _ = try wallet()
+        let r = try spend(.stake(amount: amount, days: days), needs: amount, keeping: reserved, now: now)
+        let account = ledger!.account(config.id)
+        return .ok([
+            "transaction_id": .string(r.id.hex), "amount": .double(amount.neuro), "duration_days": .int(days),
+            "staked": .double(account.staked.neuro),
+            "locked_until": .double(Double(account.lockedUntilMs) / 1000),
+            "multiplier": .double(Double(ChainRules.stakeMultiplierPPM(account.staked)) / 1e6),
+            "status": "confirmed", "timestamp": .double(Double(r.timestampMs) / 1000),
+        ])
     }
 
-    /// Applies one of this node's own transfers, keeping `held` NEURO of the balance untouched.
-    mutating func apply(_ t: SignedTransfer, keeping held: Micro) throws(APIError) -> SpendOutcome {
-        let balance = try ledgerRead { try $0.balance(of: config.id.hex) }
-        let required = t.amount.adding(t.fee) ?? Micro.max
-        let available = balance.available.subtracting(held) ?? .zero
-        guard available >= required else { return .refused(Self.insufficient(available, required)) }
-        switch try ledgerRead({ try $0.applyTransfer(t.entry) }) {
-        case .applied, .duplicate:
-            metrics.transfersApplied += 1
-            return .applied(t.entry)
-        case .insufficientBalance(let available, let required): return .refused(Self.insufficient(available, required))
-        case .nonceUsed: throw APIError(.internalError, "nonce \(t.nonce) was already used")
-        case .invalid(let reason): throw APIError(.invalidRequest, reason)
+    /// `POST /api/v1/wallet/unstake`: {amount} (all of the stake when absent), once its lock has passed.
+    mutating func unstake(_ request: APIRequest, now: Timestamp) throws(APIError) -> APIResponse {
+        let body = try RequestBody(request.body.isEmpty ? Array("{}".utf8) : request.body)
+        let account = try wallet().account(config.id)
+        guard account.staked > .zero else { throw APIError(.invalidRequest, "Nothing is staked") }
+        let amount = try body.number("amount") == nil ? account.staked : try Self.amount(body)
+        guard amount <= account.staked else {
+            throw RequestBody.invalid("amount", "is more than the \(account.staked) NEURO staked")
         }
+        guard try wallet().nextStamp(of: config.id, nowMs: now.milliseconds) >= account.lockedUntilMs else {
+            let until = Double(account.lockedUntilMs) / 1000
+            throw APIError(.invalidRequest, "The stake is locked until \(Int(until)) (Unix time)",
+                           details: [("locked_until", .double(until))])
+        }
+        guard mayAuthor(now: now) else { throw Self.catchingUp }
+        guard let r = author(.unstake(amount: amount), now: now), case .applied? = ledger!.outcome(of: r) else {
+            throw APIError(.internalError, "The unstake was refused by this node's own ledger")
+        }
+        let after = ledger!.account(config.id)
+        return .ok([
+            "transaction_id": .string(r.id.hex), "amount": .double(amount.neuro), "staked": .double(after.staked.neuro),
+            "available": .double((after.available.subtracting(reserved) ?? .zero).neuro),
+            "status": "confirmed", "timestamp": .double(Double(r.timestampMs) / 1000),
+        ])
+    }
+
+    /// A positive `amount` field in NEURO.
+    private static func amount(_ body: RequestBody) throws(APIError) -> Micro {
+        guard let value = try body.number("amount") else { throw RequestBody.invalid("amount", "is required") }
+        guard value.isFinite, value > 0, let amount = Micro(neuro: value), amount > .zero else {
+            throw RequestBody.invalid("amount", "must be a positive number of NEURO (at least 0.000001)")
+        }
+        return amount
+    }
+
+    static let catchingUp = APIError(.unavailable, "This node is still learning from its peers what they hold of its ledger; try again in a few seconds")
+
+    /// Signs one of this node's own debits (a transfer or a stake) once the balance at its place
+    /// in the fold covers `needs` with `held` NEURO kept aside: 402 otherwise.
+    mutating func spend(_ body: RecordBody, needs: Micro, keeping held: Micro, now: Timestamp) throws(APIError) -> Record {
+        guard mayAuthor(now: now) else { throw Self.catchingUp }
+        let available = try coverage(now: now).subtracting(held) ?? .zero
+        guard available >= needs else { throw Self.insufficient(available, needs) }
+        guard let r = author(body, now: now), case .applied? = ledger!.outcome(of: r) else {
+            throw APIError(.internalError, "The \(body.kind.rawValue) was refused by this node's own ledger")
+        }
+        return r
+    }
+
+    /// This node's available balance at the place its next record takes in the fold.
+    func coverage(now: Timestamp) throws(APIError) -> Micro {
+        let ledger = try wallet()
+        let place = OrderKey(timestampMs: ledger.nextStamp(of: config.id, nowMs: now.milliseconds), author: config.id,
+                             seq: (ledger.head(of: config.id)?.seq ?? 0) + 1)
+        return ledger.available(of: config.id, before: place)
     }
 
     static func insufficient(_ balance: Micro, _ required: Micro) -> APIError {
@@ -91,15 +153,24 @@ extension NodeCore {
                  details: [("balance", .double(balance.neuro)), ("required", .double(required.neuro))])
     }
 
-    func receipt(_ t: TransferEntry) -> JSON {
-        [
-            "transaction_id": .string(t.id), "from": .string(t.sender), "to": .string(t.recipient),
-            "amount": .double(t.amount.neuro), "fee": .double(t.fee.neuro), "memo": .string(t.memo),
-            "status": "confirmed", "timestamp": .double(Double(t.timestamp) / 1000),
+    func receipt(_ r: Record, _ outcome: Outcome) -> JSON {
+        guard case .transfer(let p) = r.body else { return .null }
+        return [
+            "transaction_id": .string(r.id.hex), "from": .string(r.author.hex), "to": .string(p.to.hex),
+            "amount": .double(p.amount.neuro), "fee": .double(p.fee.neuro), "memo": .string(p.memo),
+            "status": .string(Self.status(outcome)), "timestamp": .double(Double(r.timestampMs) / 1000),
         ]
     }
 
-    /// `GET /api/v1/wallet/transactions?limit&offset`: transfers and rewards, newest first.
+    static func status(_ outcome: Outcome) -> String {
+        switch outcome {
+        case .applied: "confirmed"
+        case .refused: "refused"
+        case .void: "void"
+        }
+    }
+
+    /// `GET /api/v1/wallet/transactions?limit&offset`: transfers, rewards and stakes, newest first.
     func transactionsBody(_ request: APIRequest) throws(APIError) -> JSON {
         func parameter(_ name: String, default value: Int, in range: ClosedRange<Int>) throws(APIError) -> Int {
             guard let text = request.query.last(where: { $0.0 == name })?.1 else { return value }
@@ -111,70 +182,47 @@ extension NodeCore {
         }
         let limit = try parameter("limit", default: 20, in: 1...100)
         let offset = try parameter("offset", default: 0, in: 0...Int(Int32.max))
-        let items = try ledgerRead { try $0.history(of: config.id.hex, limit: limit, offset: offset) }
+        let items = try wallet().history(of: config.id, limit: limit, offset: offset)
         let list: [JSON] = items.map { item in
             var fields: [(String, JSON)] = [
-                ("transaction_id", item.id.map(JSON.string) ?? .null), ("type", .string(item.kind.rawValue)),
+                ("transaction_id", item.id.map { .string($0.hex) } ?? .null), ("type", .string(item.kind.rawValue)),
                 ("amount", .double(item.amount.neuro)), ("fee", .double(item.fee.neuro)),
-                ("timestamp", .double(Double(item.timestamp) / 1000)),
+                ("timestamp", .double(Double(item.timestampMs) / 1000)), ("status", .string(Self.status(item.outcome))),
             ]
-            if let from = item.counterparty, item.kind == .received { fields.append(("from", .string(from))) }
-            if let to = item.counterparty, item.kind == .sent { fields.append(("to", .string(to))) }
+            if let from = item.counterparty, item.kind == .received { fields.append(("from", .string(from.hex))) }
+            if let to = item.counterparty, item.kind == .sent { fields.append(("to", .string(to.hex))) }
             if item.kind == .sent || item.kind == .received { fields.append(("memo", .string(item.memo))) }
             return .object(fields)
         }
         return ["transactions": .array(list), "limit": .int(limit), "offset": .int(offset)]
     }
 
-    /// A peer's transfer: applied once if its sender signed it.
-    mutating func receiveTransfer(_ t: SignedTransfer, from: NodeID) {
-        guard let ledger else { return }
-        guard t.isAuthentic, t.fee == SignedTransfer.fee(for: t.amount, kind: t.kind) else {
-            metrics.transfersRefused += 1
-            out.append(.note(.messageRejected(from: from, kind: "transfer",
-                                              reason: t.isAuthentic ? "its fee is not the rule's" : "its signature is not its sender's")))
-            return
-        }
-        do {
-            switch try ledger.applyTransfer(t.entry) {
-            case .applied: metrics.transfersApplied += 1
-            case .duplicate: break
-            case .insufficientBalance, .nonceUsed, .invalid:
-                metrics.transfersRefused += 1
-            }
-        } catch {
-            out.append(.note(.ledgerFailed(String(describing: error))))
-        }
-    }
-
-    /// A ledger call from an API handler: a storage failure is a 500 (logged by the shell).
-    func ledgerRead<T>(_ body: (Ledger) throws -> T) throws(APIError) -> T {
-        guard let ledger else { throw APIError(.unavailable, "This node keeps no ledger") }
-        do { return try body(ledger) } catch {
-            throw APIError(.internalError, "The ledger could not be read or written (\(error))")
-        }
-    }
-}
-
-extension SignedTransfer {
-    var entry: TransferEntry {
-        TransferEntry(id: id, sender: from.hex, recipient: to.hex, amount: amount, fee: fee, memo: memo,
-                      nonce: nonce, kind: kind, timestamp: timestampMs)
-    }
-}
-
-extension NodeCore {
-    /// `rewards` of `/api/v1/metrics`: NEURO this node's proofs earned in its own ledger.
+    /// `rewards` of `/api/v1/metrics`: NEURO this node's proofs earned in its own ledger, and
+    /// what its ledger took in and refused.
     func rewardsBody(now: Timestamp) -> JSON {
-        let me = config.id.hex
-        let today = (try? ledger?.earned(by: me, since: now.milliseconds - 86_400_000)) ?? .zero
-        let total = (try? ledger?.earned(by: me, since: .min)) ?? .zero
-        var rejected: [(String, JSON)] = []
-        for reason in ProofRejection.allCases { rejected.append((reason.rawValue, .int(metrics.proofsRejected[reason] ?? 0))) }
+        guard let ledger else { return ["earned_today": 0.0, "earned_total": 0.0, "pending": 0.0] }
+        let me = config.id
+        let c = ledger.counters
+        let proofReasons: [Refusal] = [.signature, .replay, .stale, .future, .rate, .implausible]
         return [
-            "earned_today": .double(today.neuro), "earned_total": .double(total.neuro), "pending": .double(reserved.neuro),
-            "proofs_accepted": .int(metrics.proofsAccepted), "proofs_rejected": .object(rejected),
-            "transfers_applied": .int(metrics.transfersApplied), "transfers_refused": .int(metrics.transfersRefused),
+            "earned_today": .double(ledger.earned(by: me, sinceMs: now.milliseconds - 86_400_000).neuro),
+            "earned_total": .double(ledger.earned(by: me, sinceMs: .min).neuro),
+            "pending": .double(reserved.neuro),
+            "proofs_accepted": .int(c.proofsAccepted),
+            "proofs_rejected": .object(proofReasons.map { ($0.rawValue, .int(c.proofsRefused[$0] ?? 0)) }),
+            "transfers_applied": .int(c.transfersApplied), "transfers_refused": .int(c.transfersRefused),
+        ]
+    }
+
+    /// `ledger` of `/api/v1/status`: what two nodes compare to know their ledgers agree.
+    func ledgerStatusBody() -> JSON {
+        guard let ledger else { return .null }
+        return [
+            "digest": .string(ledger.digest().hex16),
+            "records": .int(ledger.recordCount),
+            "authors": .int(ledger.authorCount),
+            "forks": .int(ledger.forkedAuthors.count),
+            "summary": .string(ledger.summary.hash.hex16),
         ]
     }
 }

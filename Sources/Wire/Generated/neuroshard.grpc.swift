@@ -254,7 +254,7 @@ extension Neuroshard_NeuroShard {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Membership: join, welcome, heartbeats and goodbyes.
+        /// > Membership (join, welcome, heartbeats, goodbyes) and the ledger (records, anti-entropy).
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Neuroshard_GossipRequest` messages.
@@ -390,7 +390,7 @@ extension Neuroshard_NeuroShard {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Membership: join, welcome, heartbeats and goodbyes.
+        /// > Membership (join, welcome, heartbeats, goodbyes) and the ledger (records, anti-entropy).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Neuroshard_GossipRequest` message.
@@ -525,7 +525,7 @@ extension Neuroshard_NeuroShard {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Membership: join, welcome, heartbeats and goodbyes.
+        /// > Membership (join, welcome, heartbeats, goodbyes) and the ledger (records, anti-entropy).
         ///
         /// - Parameters:
         ///   - request: A `Neuroshard_GossipRequest` message.
@@ -952,7 +952,7 @@ extension Neuroshard_NeuroShard {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Membership: join, welcome, heartbeats and goodbyes.
+        /// > Membership (join, welcome, heartbeats, goodbyes) and the ledger (records, anti-entropy).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Neuroshard_GossipRequest` message.
@@ -1184,7 +1184,7 @@ extension Neuroshard_NeuroShard {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Membership: join, welcome, heartbeats and goodbyes.
+        /// > Membership (join, welcome, heartbeats, goodbyes) and the ledger (records, anti-entropy).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Neuroshard_GossipRequest` message.
@@ -1401,7 +1401,7 @@ extension Neuroshard_NeuroShard.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Membership: join, welcome, heartbeats and goodbyes.
+    /// > Membership (join, welcome, heartbeats, goodbyes) and the ledger (records, anti-entropy).
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Neuroshard_GossipRequest` message.
@@ -1628,7 +1628,7 @@ extension Neuroshard_NeuroShard.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Membership: join, welcome, heartbeats and goodbyes.
+    /// > Membership (join, welcome, heartbeats, goodbyes) and the ledger (records, anti-entropy).
     ///
     /// - Parameters:
     ///   - message: request message to send.

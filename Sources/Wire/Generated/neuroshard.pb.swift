@@ -502,12 +502,23 @@ public nonisolated struct Neuroshard_Heartbeat: Sendable {
   /// how long the sender held that echo
   public var heldNs: Int64 = 0
 
+  /// absent when the sender keeps no ledger
+  public var ledger: Neuroshard_LedgerSummary {
+    get {_ledger ?? Neuroshard_LedgerSummary()}
+    set {_ledger = newValue}
+  }
+  /// Returns true if `ledger` has been explicitly set.
+  public var hasLedger: Bool {self._ledger != nil}
+  /// Clears the value of `ledger`. Subsequent reads from it will return its default value.
+  public mutating func clearLedger() {self._ledger = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _info: Neuroshard_PeerInfo? = nil
   fileprivate var _echoNs: Int64? = nil
+  fileprivate var _ledger: Neuroshard_LedgerSummary? = nil
 }
 
 public nonisolated struct Neuroshard_Welcome: Sendable {
@@ -602,20 +613,28 @@ public nonisolated struct Neuroshard_GossipRequest: @unchecked Sendable {
     set {_uniqueStorage()._message = .leave(newValue)}
   }
 
-  public var proof: Neuroshard_WorkProof {
+  public var record: Neuroshard_Record {
     get {
-      if case .proof(let v)? = _storage._message {return v}
-      return Neuroshard_WorkProof()
+      if case .record(let v)? = _storage._message {return v}
+      return Neuroshard_Record()
     }
-    set {_uniqueStorage()._message = .proof(newValue)}
+    set {_uniqueStorage()._message = .record(newValue)}
   }
 
-  public var transfer: Neuroshard_Transfer {
+  public var ledgerPull: Neuroshard_LedgerPull {
     get {
-      if case .transfer(let v)? = _storage._message {return v}
-      return Neuroshard_Transfer()
+      if case .ledgerPull(let v)? = _storage._message {return v}
+      return Neuroshard_LedgerPull()
     }
-    set {_uniqueStorage()._message = .transfer(newValue)}
+    set {_uniqueStorage()._message = .ledgerPull(newValue)}
+  }
+
+  public var ledgerBatch: Neuroshard_LedgerBatch {
+    get {
+      if case .ledgerBatch(let v)? = _storage._message {return v}
+      return Neuroshard_LedgerBatch()
+    }
+    set {_uniqueStorage()._message = .ledgerBatch(newValue)}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -626,8 +645,9 @@ public nonisolated struct Neuroshard_GossipRequest: @unchecked Sendable {
     case heartbeat(Neuroshard_Heartbeat)
     case heartbeatAck(Neuroshard_Heartbeat)
     case leave(Neuroshard_Leave)
-    case proof(Neuroshard_WorkProof)
-    case transfer(Neuroshard_Transfer)
+    case record(Neuroshard_Record)
+    case ledgerPull(Neuroshard_LedgerPull)
+    case ledgerBatch(Neuroshard_LedgerBatch)
 
   }
 
@@ -636,22 +656,84 @@ public nonisolated struct Neuroshard_GossipRequest: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-/// A Proof of Neural Work (SPEC §7): what a node did since its previous proof, signed by it and
-/// gossiped; every ledger checks it and credits its reward once.
-public nonisolated struct Neuroshard_WorkProof: Sendable {
+/// A signed NEURO ledger record (SPEC §7). Each author's records form a chain: `seq` counts
+/// them from 1 and `previous` is the SHA-256 id of the one before (32 zero bytes for the first).
+/// The id is SHA-256 of the record's canonical encoding without the signature (see
+/// Sources/Ledger/Record.swift); every ledger judges a record by the records alone.
+public nonisolated struct Neuroshard_Record: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var nodeID: String = String()
+  /// node id, 32 hex characters
+  public var author: String = String()
 
-  /// 33-byte compressed secp256k1 key; SHA-256 of it starts with node_id
+  /// 33-byte compressed secp256k1 key; SHA-256 of it starts with author
   public var publicKey: Data = Data()
 
-  /// Unix epoch
+  public var seq: UInt64 = 0
+
+  /// 32 bytes
+  public var previous: Data = Data()
+
+  /// Unix epoch, chosen by the author, never below its previous record's
   public var timestampMs: Int64 = 0
 
-  public var nonce: UInt64 = 0
+  public var body: Neuroshard_Record.OneOf_Body? = nil
+
+  public var proof: Neuroshard_WorkClaim {
+    get {
+      if case .proof(let v)? = body {return v}
+      return Neuroshard_WorkClaim()
+    }
+    set {body = .proof(newValue)}
+  }
+
+  public var transfer: Neuroshard_Payment {
+    get {
+      if case .transfer(let v)? = body {return v}
+      return Neuroshard_Payment()
+    }
+    set {body = .transfer(newValue)}
+  }
+
+  public var stake: Neuroshard_Stake {
+    get {
+      if case .stake(let v)? = body {return v}
+      return Neuroshard_Stake()
+    }
+    set {body = .stake(newValue)}
+  }
+
+  public var unstake: Neuroshard_Unstake {
+    get {
+      if case .unstake(let v)? = body {return v}
+      return Neuroshard_Unstake()
+    }
+    set {body = .unstake(newValue)}
+  }
+
+  /// r‖s (64 bytes) over the id
+  public var signature: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Body: Equatable, Sendable {
+    case proof(Neuroshard_WorkClaim)
+    case transfer(Neuroshard_Payment)
+    case stake(Neuroshard_Stake)
+    case unstake(Neuroshard_Unstake)
+
+  }
+
+  public init() {}
+}
+
+/// A Proof of Neural Work: what the author did since its previous proof.
+public nonisolated struct Neuroshard_WorkClaim: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
 
   public var uptimeSeconds: Int64 = 0
 
@@ -673,49 +755,131 @@ public nonisolated struct Neuroshard_WorkProof: Sendable {
 
   public var modelAfter: UInt64 = 0
 
+  /// 0 from a node without the LM head
   public var loss: Double = 0
-
-  /// r‖s (64 bytes) over the digest of the fields above
-  public var signature: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
 
-/// A signed transfer of NEURO (SPEC §7), applied once by every ledger (by id).
-public nonisolated struct Neuroshard_Transfer: Sendable {
+public nonisolated struct Neuroshard_Payment: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
-
-  /// 64 hex characters
-  public var id: String = String()
-
-  public var from: String = String()
-
-  /// the sender's; SHA-256 of it starts with `from`
-  public var publicKey: Data = Data()
 
   public var to: String = String()
 
   /// micro-NEURO
   public var amountMicro: Int64 = 0
 
-  /// burned
+  /// burned: 5% of a send, none for an inference payment
   public var feeMicro: Int64 = 0
 
   public var memo: String = String()
 
-  public var nonce: Int64 = 0
-
-  public var timestampMs: Int64 = 0
-
   /// send, inference
   public var kind: String = String()
 
-  /// r‖s over the digest of the fields above
-  public var signature: Data = Data()
+  /// 32 bytes naming the client request (idempotency), or empty
+  public var requestKey: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Neuroshard_Stake: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var amountMicro: Int64 = 0
+
+  /// locked for this long from the record's time
+  public var days: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Neuroshard_Unstake: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var amountMicro: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What a heartbeat says of the sender's ledger: equal on two nodes exactly when they hold the
+/// same chains (and forks).
+public nonisolated struct Neuroshard_LedgerSummary: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var records: UInt64 = 0
+
+  public var hash: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Anti-entropy: the sender's version vector; the receiver answers with a LedgerBatch of the
+/// records the sender lacks.
+public nonisolated struct Neuroshard_LedgerPull: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var entries: [Neuroshard_VersionEntry] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Neuroshard_VersionEntry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var author: String = String()
+
+  /// how far the sender holds the author's chain
+  public var seq: UInt64 = 0
+
+  /// the first 8 bytes of the id of the record at seq
+  public var head: UInt64 = 0
+
+  /// the seq at which the sender holds proof of the author's fork; 0 for none
+  public var fork: UInt64 = 0
+
+  /// asks for records from seq - back + 1 on when the chains differ
+  public var back: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Neuroshard_LedgerBatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// oldest first, at most 256
+  public var records: [Neuroshard_Record] = []
+
+  /// false when the receiver should pull again for more
+  public var complete: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1486,7 +1650,7 @@ nonisolated extension Neuroshard_GossipEntry: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Neuroshard_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Heartbeat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}info\0\u{1}gossip\0\u{3}sent_at_ns\0\u{3}echo_ns\0\u{3}held_ns\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}info\0\u{1}gossip\0\u{3}sent_at_ns\0\u{3}echo_ns\0\u{3}held_ns\0\u{1}ledger\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1499,6 +1663,7 @@ nonisolated extension Neuroshard_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.sentAtNs) }()
       case 4: try { try decoder.decodeSingularInt64Field(value: &self._echoNs) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.heldNs) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._ledger) }()
       default: break
       }
     }
@@ -1524,6 +1689,9 @@ nonisolated extension Neuroshard_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf
     if self.heldNs != 0 {
       try visitor.visitSingularInt64Field(value: self.heldNs, fieldNumber: 5)
     }
+    try { if let v = self._ledger {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1533,6 +1701,7 @@ nonisolated extension Neuroshard_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.sentAtNs != rhs.sentAtNs {return false}
     if lhs._echoNs != rhs._echoNs {return false}
     if lhs.heldNs != rhs.heldNs {return false}
+    if lhs._ledger != rhs._ledger {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1598,7 +1767,7 @@ nonisolated extension Neuroshard_Leave: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Neuroshard_GossipRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GossipRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}caller\0\u{1}join\0\u{1}welcome\0\u{1}heartbeat\0\u{3}heartbeat_ack\0\u{1}leave\0\u{1}proof\0\u{1}transfer\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}caller\0\u{1}join\0\u{1}welcome\0\u{1}heartbeat\0\u{3}heartbeat_ack\0\u{1}leave\0\u{2}\u{3}record\0\u{3}ledger_pull\0\u{3}ledger_batch\0\u{c}\u{7}\u{1}\u{c}\u{8}\u{1}")
 
   fileprivate class _StorageClass {
     var _caller: Neuroshard_Caller? = nil
@@ -1699,30 +1868,43 @@ nonisolated extension Neuroshard_GossipRequest: SwiftProtobuf.Message, SwiftProt
             _storage._message = .leave(v)
           }
         }()
-        case 7: try {
-          var v: Neuroshard_WorkProof?
+        case 9: try {
+          var v: Neuroshard_Record?
           var hadOneofValue = false
           if let current = _storage._message {
             hadOneofValue = true
-            if case .proof(let m) = current {v = m}
+            if case .record(let m) = current {v = m}
           }
           try decoder.decodeSingularMessageField(value: &v)
           if let v = v {
             if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._message = .proof(v)
+            _storage._message = .record(v)
           }
         }()
-        case 8: try {
-          var v: Neuroshard_Transfer?
+        case 10: try {
+          var v: Neuroshard_LedgerPull?
           var hadOneofValue = false
           if let current = _storage._message {
             hadOneofValue = true
-            if case .transfer(let m) = current {v = m}
+            if case .ledgerPull(let m) = current {v = m}
           }
           try decoder.decodeSingularMessageField(value: &v)
           if let v = v {
             if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._message = .transfer(v)
+            _storage._message = .ledgerPull(v)
+          }
+        }()
+        case 11: try {
+          var v: Neuroshard_LedgerBatch?
+          var hadOneofValue = false
+          if let current = _storage._message {
+            hadOneofValue = true
+            if case .ledgerBatch(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._message = .ledgerBatch(v)
           }
         }()
         default: break
@@ -1761,13 +1943,17 @@ nonisolated extension Neuroshard_GossipRequest: SwiftProtobuf.Message, SwiftProt
         guard case .leave(let v)? = _storage._message else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
       }()
-      case .proof?: try {
-        guard case .proof(let v)? = _storage._message else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      case .record?: try {
+        guard case .record(let v)? = _storage._message else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
       }()
-      case .transfer?: try {
-        guard case .transfer(let v)? = _storage._message else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      case .ledgerPull?: try {
+        guard case .ledgerPull(let v)? = _storage._message else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      }()
+      case .ledgerBatch?: try {
+        guard case .ledgerBatch(let v)? = _storage._message else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
       }()
       case nil: break
       }
@@ -1791,9 +1977,9 @@ nonisolated extension Neuroshard_GossipRequest: SwiftProtobuf.Message, SwiftProt
   }
 }
 
-nonisolated extension Neuroshard_WorkProof: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".WorkProof"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{3}public_key\0\u{3}timestamp_ms\0\u{1}nonce\0\u{3}uptime_seconds\0\u{1}batches\0\u{1}samples\0\u{1}tokens\0\u{3}layers_held\0\u{1}role\0\u{3}model_before\0\u{3}model_after\0\u{1}loss\0\u{1}signature\0")
+nonisolated extension Neuroshard_Record: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Record"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}author\0\u{3}public_key\0\u{1}seq\0\u{1}previous\0\u{3}timestamp_ms\0\u{1}proof\0\u{1}transfer\0\u{1}stake\0\u{1}unstake\0\u{1}signature\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1801,76 +1987,183 @@ nonisolated extension Neuroshard_WorkProof: SwiftProtobuf.Message, SwiftProtobuf
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.nodeID) }()
+      case 1: try { try decoder.decodeSingularStringField(value: &self.author) }()
       case 2: try { try decoder.decodeSingularBytesField(value: &self.publicKey) }()
-      case 3: try { try decoder.decodeSingularInt64Field(value: &self.timestampMs) }()
-      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.nonce) }()
-      case 5: try { try decoder.decodeSingularInt64Field(value: &self.uptimeSeconds) }()
-      case 6: try { try decoder.decodeSingularInt64Field(value: &self.batches) }()
-      case 7: try { try decoder.decodeSingularInt64Field(value: &self.samples) }()
-      case 8: try { try decoder.decodeSingularInt64Field(value: &self.tokens) }()
-      case 9: try { try decoder.decodeSingularInt32Field(value: &self.layersHeld) }()
-      case 10: try { try decoder.decodeSingularStringField(value: &self.role) }()
-      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.modelBefore) }()
-      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.modelAfter) }()
-      case 13: try { try decoder.decodeSingularDoubleField(value: &self.loss) }()
-      case 14: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.seq) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.previous) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.timestampMs) }()
+      case 6: try {
+        var v: Neuroshard_WorkClaim?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .proof(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .proof(v)
+        }
+      }()
+      case 7: try {
+        var v: Neuroshard_Payment?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .transfer(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .transfer(v)
+        }
+      }()
+      case 8: try {
+        var v: Neuroshard_Stake?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .stake(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .stake(v)
+        }
+      }()
+      case 9: try {
+        var v: Neuroshard_Unstake?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .unstake(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .unstake(v)
+        }
+      }()
+      case 10: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.nodeID.isEmpty {
-      try visitor.visitSingularStringField(value: self.nodeID, fieldNumber: 1)
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.author.isEmpty {
+      try visitor.visitSingularStringField(value: self.author, fieldNumber: 1)
     }
     if !self.publicKey.isEmpty {
       try visitor.visitSingularBytesField(value: self.publicKey, fieldNumber: 2)
     }
+    if self.seq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seq, fieldNumber: 3)
+    }
+    if !self.previous.isEmpty {
+      try visitor.visitSingularBytesField(value: self.previous, fieldNumber: 4)
+    }
     if self.timestampMs != 0 {
-      try visitor.visitSingularInt64Field(value: self.timestampMs, fieldNumber: 3)
+      try visitor.visitSingularInt64Field(value: self.timestampMs, fieldNumber: 5)
     }
-    if self.nonce != 0 {
-      try visitor.visitSingularUInt64Field(value: self.nonce, fieldNumber: 4)
-    }
-    if self.uptimeSeconds != 0 {
-      try visitor.visitSingularInt64Field(value: self.uptimeSeconds, fieldNumber: 5)
-    }
-    if self.batches != 0 {
-      try visitor.visitSingularInt64Field(value: self.batches, fieldNumber: 6)
-    }
-    if self.samples != 0 {
-      try visitor.visitSingularInt64Field(value: self.samples, fieldNumber: 7)
-    }
-    if self.tokens != 0 {
-      try visitor.visitSingularInt64Field(value: self.tokens, fieldNumber: 8)
-    }
-    if self.layersHeld != 0 {
-      try visitor.visitSingularInt32Field(value: self.layersHeld, fieldNumber: 9)
-    }
-    if !self.role.isEmpty {
-      try visitor.visitSingularStringField(value: self.role, fieldNumber: 10)
-    }
-    if self.modelBefore != 0 {
-      try visitor.visitSingularUInt64Field(value: self.modelBefore, fieldNumber: 11)
-    }
-    if self.modelAfter != 0 {
-      try visitor.visitSingularUInt64Field(value: self.modelAfter, fieldNumber: 12)
-    }
-    if self.loss.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.loss, fieldNumber: 13)
+    switch self.body {
+    case .proof?: try {
+      guard case .proof(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
+    case .transfer?: try {
+      guard case .transfer(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    }()
+    case .stake?: try {
+      guard case .stake(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    }()
+    case .unstake?: try {
+      guard case .unstake(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    }()
+    case nil: break
     }
     if !self.signature.isEmpty {
-      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 14)
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 10)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Neuroshard_WorkProof, rhs: Neuroshard_WorkProof) -> Bool {
-    if lhs.nodeID != rhs.nodeID {return false}
+  public static func ==(lhs: Neuroshard_Record, rhs: Neuroshard_Record) -> Bool {
+    if lhs.author != rhs.author {return false}
     if lhs.publicKey != rhs.publicKey {return false}
+    if lhs.seq != rhs.seq {return false}
+    if lhs.previous != rhs.previous {return false}
     if lhs.timestampMs != rhs.timestampMs {return false}
-    if lhs.nonce != rhs.nonce {return false}
+    if lhs.body != rhs.body {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Neuroshard_WorkClaim: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WorkClaim"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}uptime_seconds\0\u{1}batches\0\u{1}samples\0\u{1}tokens\0\u{3}layers_held\0\u{1}role\0\u{3}model_before\0\u{3}model_after\0\u{1}loss\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.uptimeSeconds) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.batches) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.samples) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.tokens) }()
+      case 5: try { try decoder.decodeSingularInt32Field(value: &self.layersHeld) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.role) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.modelBefore) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.modelAfter) }()
+      case 9: try { try decoder.decodeSingularDoubleField(value: &self.loss) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.uptimeSeconds != 0 {
+      try visitor.visitSingularInt64Field(value: self.uptimeSeconds, fieldNumber: 1)
+    }
+    if self.batches != 0 {
+      try visitor.visitSingularInt64Field(value: self.batches, fieldNumber: 2)
+    }
+    if self.samples != 0 {
+      try visitor.visitSingularInt64Field(value: self.samples, fieldNumber: 3)
+    }
+    if self.tokens != 0 {
+      try visitor.visitSingularInt64Field(value: self.tokens, fieldNumber: 4)
+    }
+    if self.layersHeld != 0 {
+      try visitor.visitSingularInt32Field(value: self.layersHeld, fieldNumber: 5)
+    }
+    if !self.role.isEmpty {
+      try visitor.visitSingularStringField(value: self.role, fieldNumber: 6)
+    }
+    if self.modelBefore != 0 {
+      try visitor.visitSingularUInt64Field(value: self.modelBefore, fieldNumber: 7)
+    }
+    if self.modelAfter != 0 {
+      try visitor.visitSingularUInt64Field(value: self.modelAfter, fieldNumber: 8)
+    }
+    if self.loss.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.loss, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Neuroshard_WorkClaim, rhs: Neuroshard_WorkClaim) -> Bool {
     if lhs.uptimeSeconds != rhs.uptimeSeconds {return false}
     if lhs.batches != rhs.batches {return false}
     if lhs.samples != rhs.samples {return false}
@@ -1880,15 +2173,14 @@ nonisolated extension Neuroshard_WorkProof: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.modelBefore != rhs.modelBefore {return false}
     if lhs.modelAfter != rhs.modelAfter {return false}
     if lhs.loss != rhs.loss {return false}
-    if lhs.signature != rhs.signature {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension Neuroshard_Transfer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".Transfer"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}from\0\u{3}public_key\0\u{1}to\0\u{3}amount_micro\0\u{3}fee_micro\0\u{1}memo\0\u{1}nonce\0\u{3}timestamp_ms\0\u{1}kind\0\u{1}signature\0")
+nonisolated extension Neuroshard_Payment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Payment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}to\0\u{3}amount_micro\0\u{3}fee_micro\0\u{1}memo\0\u{1}kind\0\u{3}request_key\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1896,71 +2188,261 @@ nonisolated extension Neuroshard_Transfer: SwiftProtobuf.Message, SwiftProtobuf.
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.from) }()
-      case 3: try { try decoder.decodeSingularBytesField(value: &self.publicKey) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.to) }()
-      case 5: try { try decoder.decodeSingularInt64Field(value: &self.amountMicro) }()
-      case 6: try { try decoder.decodeSingularInt64Field(value: &self.feeMicro) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.memo) }()
-      case 8: try { try decoder.decodeSingularInt64Field(value: &self.nonce) }()
-      case 9: try { try decoder.decodeSingularInt64Field(value: &self.timestampMs) }()
-      case 10: try { try decoder.decodeSingularStringField(value: &self.kind) }()
-      case 11: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      case 1: try { try decoder.decodeSingularStringField(value: &self.to) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.amountMicro) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.feeMicro) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.memo) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.requestKey) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
-    }
-    if !self.from.isEmpty {
-      try visitor.visitSingularStringField(value: self.from, fieldNumber: 2)
-    }
-    if !self.publicKey.isEmpty {
-      try visitor.visitSingularBytesField(value: self.publicKey, fieldNumber: 3)
-    }
     if !self.to.isEmpty {
-      try visitor.visitSingularStringField(value: self.to, fieldNumber: 4)
+      try visitor.visitSingularStringField(value: self.to, fieldNumber: 1)
     }
     if self.amountMicro != 0 {
-      try visitor.visitSingularInt64Field(value: self.amountMicro, fieldNumber: 5)
+      try visitor.visitSingularInt64Field(value: self.amountMicro, fieldNumber: 2)
     }
     if self.feeMicro != 0 {
-      try visitor.visitSingularInt64Field(value: self.feeMicro, fieldNumber: 6)
+      try visitor.visitSingularInt64Field(value: self.feeMicro, fieldNumber: 3)
     }
     if !self.memo.isEmpty {
-      try visitor.visitSingularStringField(value: self.memo, fieldNumber: 7)
-    }
-    if self.nonce != 0 {
-      try visitor.visitSingularInt64Field(value: self.nonce, fieldNumber: 8)
-    }
-    if self.timestampMs != 0 {
-      try visitor.visitSingularInt64Field(value: self.timestampMs, fieldNumber: 9)
+      try visitor.visitSingularStringField(value: self.memo, fieldNumber: 4)
     }
     if !self.kind.isEmpty {
-      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 10)
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 5)
     }
-    if !self.signature.isEmpty {
-      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 11)
+    if !self.requestKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.requestKey, fieldNumber: 6)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Neuroshard_Transfer, rhs: Neuroshard_Transfer) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs.from != rhs.from {return false}
-    if lhs.publicKey != rhs.publicKey {return false}
+  public static func ==(lhs: Neuroshard_Payment, rhs: Neuroshard_Payment) -> Bool {
     if lhs.to != rhs.to {return false}
     if lhs.amountMicro != rhs.amountMicro {return false}
     if lhs.feeMicro != rhs.feeMicro {return false}
     if lhs.memo != rhs.memo {return false}
-    if lhs.nonce != rhs.nonce {return false}
-    if lhs.timestampMs != rhs.timestampMs {return false}
     if lhs.kind != rhs.kind {return false}
-    if lhs.signature != rhs.signature {return false}
+    if lhs.requestKey != rhs.requestKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Neuroshard_Stake: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Stake"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}amount_micro\0\u{1}days\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.amountMicro) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.days) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.amountMicro != 0 {
+      try visitor.visitSingularInt64Field(value: self.amountMicro, fieldNumber: 1)
+    }
+    if self.days != 0 {
+      try visitor.visitSingularInt32Field(value: self.days, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Neuroshard_Stake, rhs: Neuroshard_Stake) -> Bool {
+    if lhs.amountMicro != rhs.amountMicro {return false}
+    if lhs.days != rhs.days {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Neuroshard_Unstake: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Unstake"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}amount_micro\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.amountMicro) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.amountMicro != 0 {
+      try visitor.visitSingularInt64Field(value: self.amountMicro, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Neuroshard_Unstake, rhs: Neuroshard_Unstake) -> Bool {
+    if lhs.amountMicro != rhs.amountMicro {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Neuroshard_LedgerSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LedgerSummary"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}records\0\u{1}hash\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.records) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.hash) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.records != 0 {
+      try visitor.visitSingularUInt64Field(value: self.records, fieldNumber: 1)
+    }
+    if self.hash != 0 {
+      try visitor.visitSingularUInt64Field(value: self.hash, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Neuroshard_LedgerSummary, rhs: Neuroshard_LedgerSummary) -> Bool {
+    if lhs.records != rhs.records {return false}
+    if lhs.hash != rhs.hash {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Neuroshard_LedgerPull: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LedgerPull"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entries\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.entries) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.entries.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.entries, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Neuroshard_LedgerPull, rhs: Neuroshard_LedgerPull) -> Bool {
+    if lhs.entries != rhs.entries {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Neuroshard_VersionEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VersionEntry"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}author\0\u{1}seq\0\u{1}head\0\u{1}fork\0\u{1}back\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.author) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.seq) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.head) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.fork) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.back) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.author.isEmpty {
+      try visitor.visitSingularStringField(value: self.author, fieldNumber: 1)
+    }
+    if self.seq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seq, fieldNumber: 2)
+    }
+    if self.head != 0 {
+      try visitor.visitSingularUInt64Field(value: self.head, fieldNumber: 3)
+    }
+    if self.fork != 0 {
+      try visitor.visitSingularUInt64Field(value: self.fork, fieldNumber: 4)
+    }
+    if self.back != 0 {
+      try visitor.visitSingularUInt64Field(value: self.back, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Neuroshard_VersionEntry, rhs: Neuroshard_VersionEntry) -> Bool {
+    if lhs.author != rhs.author {return false}
+    if lhs.seq != rhs.seq {return false}
+    if lhs.head != rhs.head {return false}
+    if lhs.fork != rhs.fork {return false}
+    if lhs.back != rhs.back {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Neuroshard_LedgerBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LedgerBatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}records\0\u{1}complete\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.records) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.complete) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.records.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.records, fieldNumber: 1)
+    }
+    if self.complete != false {
+      try visitor.visitSingularBoolField(value: self.complete, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Neuroshard_LedgerBatch, rhs: Neuroshard_LedgerBatch) -> Bool {
+    if lhs.records != rhs.records {return false}
+    if lhs.complete != rhs.complete {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
