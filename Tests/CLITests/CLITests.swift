@@ -119,13 +119,14 @@ import Testing
         let summary = try readJSON(out.appendingPathComponent("tiny-fail/1/summary.json").path)
         #expect(summary["passed"] as? Bool == false)
         let expectations = try #require(summary["expectations"] as? [[String: Any]])
-        // The file's two, then the ledger's invariant, which every scenario with a ledger checks.
-        try #require(expectations.count == 3)
+        // The file's two, then the ledger's invariants, which every scenario with a ledger checks.
+        try #require(expectations.count == 5)
         #expect(expectations[0]["passed"] as? Bool == true)
         #expect(expectations[1]["text"] as? String == "live_nodes == 4")
         #expect(expectations[1]["passed"] as? Bool == false)
         #expect((expectations[1]["value"] as? NSNumber)?.doubleValue == 3)
-        #expect(expectations[2]["text"] as? String == "ledger.conserved" && expectations[2]["passed"] as? Bool == true)
+        #expect(expectations[2...].map { $0["text"] as? String } == ["ledger.conserved", "ledger.no_double_spend", "ledger.balances_agree"])
+        #expect(expectations[2...].allSatisfy { $0["passed"] as? Bool == true })
         #expect(run.stdout.contains("FAIL"))
         #expect(run.stdout.contains("live_nodes == 4"))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("tiny-fail/1/metrics.csv").path))

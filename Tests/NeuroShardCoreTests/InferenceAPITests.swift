@@ -88,11 +88,14 @@ private func post(_ cluster: inout Cluster, _ address: String, _ body: String, i
         // 3 tokens at 0.001 NEURO through the whole model: the driver ran half of it, the
         // validator a quarter; the worker's own quarter is free.
         #expect(response.body["cost"]?["amount"] == .double(0.00225))
-        let paid = done.compactMap { e -> (String, SignedTransfer)? in if case .send(let to, .transfer(let t)) = e { (to, t) } else { nil } }
-        #expect(Set(paid.map { "\($0.1.to.short) \($0.1.amount)" }) == ["\(nodeID(1).short) 0.0015", "\(nodeID(3).short) 0.00075"])
-        #expect(paid.allSatisfy { $0.1.kind == .inference && $0.1.fee == .zero && $0.1.isAuthentic })
-        #expect(try cluster["worker"].ledger!.balance(of: nodeID(2).hex).available == Micro(neuro: 10 - 0.00225)!)
-        #expect(try cluster["worker"].ledger!.totals().conserved)
+        let paid = records(done).compactMap { sent -> Payment? in if case .transfer(let p) = sent.record.body { p } else { nil } }
+        #expect(Set(paid.map { "\($0.to.short) \($0.amount)" }) == ["\(nodeID(1).short) 0.0015", "\(nodeID(3).short) 0.00075"])
+        #expect(paid.allSatisfy { $0.kind == .inference && $0.fee == .zero })
+        #expect(records(done).allSatisfy { $0.record.isAuthentic && $0.record.author == nodeID(2) })
+        #expect(cluster["worker"].ledger!.account(nodeID(2)).available == Micro(neuro: 10 - 0.00225)!)
+        #expect(cluster["worker"].ledger!.totals.conserved)
+        // The payees' ledgers took the payments in.
+        #expect(cluster["driver"].ledger!.account(nodeID(1)).available >= Micro(neuro: 10.0015)!)
         #expect(response.body["timing"]?["total_ms"]?.doubleValue.map { abs($0 - 100) < 1e-6 } == true)
         #expect(response.body["timing"]?["queue_ms"]?.doubleValue.map { abs($0 - 60) < 1e-6 } == true)
         let metrics = cluster["worker"].metricsBody(now: at(4))

@@ -1,5 +1,6 @@
 import Deterministic
 import Identity
+import Ledger
 @testable import NeuroShardCore
 import Training
 
@@ -12,12 +13,31 @@ func at(_ seconds: Double) -> Timestamp { Timestamp(nanos: Int64((seconds * 1e9)
 func nodeKey(_ n: UInt64) -> SigningKey { SigningKey(token: "test-node-\(n)") }
 func nodeID(_ n: UInt64) -> NodeID { NodeID(hex: nodeKey(n).nodeID)! }
 
+/// The effects as a shell carries them out when every commit succeeds: each `commit` replaced by
+/// the effects that waited for it.
+func carriedOut(_ effects: [Effect]) -> [Effect] {
+    effects.flatMap { effect -> [Effect] in
+        if case .commit(_, let then) = effect { return then }
+        return [effect]
+    }
+}
+
 func notes(_ effects: [Effect]) -> [NodeNote] {
-    effects.compactMap { if case .note(let n) = $0 { n } else { nil } }
+    carriedOut(effects).compactMap { if case .note(let n) = $0 { n } else { nil } }
 }
 
 func sends(_ effects: [Effect]) -> [(to: String, message: PeerMessage)] {
-    effects.compactMap { if case .send(let to, let m) = $0 { (to, m) } else { nil } }
+    carriedOut(effects).compactMap { if case .send(let to, let m) = $0 { (to, m) } else { nil } }
+}
+
+/// The ledger records among `effects`' messages.
+func records(_ effects: [Effect]) -> [(to: String, record: Record)] {
+    sends(effects).compactMap { if case .record(let r) = $0.message { ($0.to, r) } else { nil } }
+}
+
+/// The journals `effects` ask to commit.
+func journals(_ effects: [Effect]) -> [[JournalEntry]] {
+    effects.compactMap { if case .commit(let journal, _) = $0 { journal } else { nil } }
 }
 
 /// Nodes driven by hand: every input's `.send` effects are delivered immediately (same `now`),
@@ -56,7 +76,7 @@ struct Cluster {
             let (to, from, next) = queue.removeFirst()
             guard var core = nodes[to], var rng = rngs[to] else { continue }
             if case .message = next, down.contains(to) || down.contains(from) { continue }
-            let out = core.handle(next, now: now, rng: &rng)
+            let out = carriedOut(core.handle(next, now: now, rng: &rng))
             nodes[to] = core
             rngs[to] = rng
             effects[to, default: []].append(contentsOf: out)

@@ -31,9 +31,8 @@ struct Wallet {
         nextID += 1
         let request = APIRequest(id: nextID, method: method, path: path, query: query, authorization: auth,
                                  idempotencyKey: key, body: Array(body.utf8))
-        let effects = core.handle(.api(request), now: at(seconds), rng: &rng)
-        let totals = try! core.ledger!.totals()
-        #expect(totals.conserved, "minted = available + staked + burned after every call", sourceLocation: sourceLocation)
+        let effects = carriedOut(core.handle(.api(request), now: at(seconds), rng: &rng))
+        #expect(core.ledger!.totals.conserved, "minted = available + staked + burned after every call", sourceLocation: sourceLocation)
         guard let response = effects.compactMap({ e -> APIResponse? in if case .respond(_, let r) = e { r } else { nil } }).first else {
             Issue.record("no answer", sourceLocation: sourceLocation)
             return APIResponse(status: 0, body: .null)
@@ -59,6 +58,7 @@ struct Wallet {
         #expect(r.status == 200)
         #expect(r.body["address"] == .string(w.me.hex))
         #expect(r.body["balances"] == ["available": 100.0, "staked": 0.0, "pending": 0.0, "total": 100.0])
+        #expect(r.body["stake"] == ["amount": 0.0, "locked_until": .null, "multiplier": 1.0])
     }
 
     @Test func aSendPaysAFivePercentFeeOnTopThatIsBurned() {
@@ -69,8 +69,9 @@ struct Wallet {
         #expect(r.body["from"] == .string(w.me.hex) && r.body["to"] == .string(Wallet.recipient.hex))
         #expect(r.body["status"] == "confirmed")
         #expect(w.available() == 89.5)
-        #expect(try! w.core.ledger!.balance(of: Wallet.recipient.hex).available == Micro(neuro: 11)!)
-        #expect(try! w.core.ledger!.totals().burned == Micro(neuro: 0.5)!)
+        #expect(w.core.ledger!.account(Wallet.recipient).available == Micro(neuro: 11)!)
+        #expect(w.core.ledger!.totals.burned == Micro(neuro: 0.5)!)
+        #expect(r.body["transaction_id"]?.stringValue?.count == 64)
     }
 
     @Test func beyondTheBalanceIs402WithTheSeedsEnvelope() {
@@ -80,7 +81,8 @@ struct Wallet {
         #expect(r.body["error"]?["message"] == "Wallet balance 100.0 NEURO is less than required 105.0 NEURO")
         #expect(r.body["error"]?["details"] == ["balance": 100.0, "required": 105.0])
         #expect(w.available() == 100, "a refused send changes nothing")
-        #expect(try! w.core.ledger!.history(of: w.me.hex, limit: 10).allSatisfy { $0.kind != .sent })
+        #expect(w.core.ledger!.history(of: w.me, limit: 10).allSatisfy { $0.kind != .sent })
+        #expect(w.core.ledger!.recordCount == 0, "no record was signed")
     }
 
     @Test func badSendsAre400AndChangeNothing() {
@@ -107,7 +109,7 @@ struct Wallet {
             if !field.isEmpty { #expect(r.body["error"]?["details"]?["field"] == .string(field), "\(body)") }
         }
         #expect(w.available() == 100)
-        #expect(try! w.core.ledger!.totals().burned == .zero)
+        #expect(w.core.ledger!.totals.burned == .zero)
     }
 
     @Test func aReadOnlyKeyCannotSend() {
@@ -159,22 +161,84 @@ struct Wallet {
     @Test func aPeersSignedTransferIsAppliedOnceAndAForgedOneNot() {
         var w = Wallet()
         let bob = nodeKey(0xB0B)
-        let transfer = SignedTransfer(id: SignedTransfer.keyedID(from: Wallet.recipient, key: "k"), from: Wallet.recipient,
-                                      publicKey: bob.publicKey.compressed, to: w.me, amount: Micro(neuro: 0.5)!,
-                                      fee: Micro(neuro: 0.025)!, memo: "", nonce: 1, timestampMs: 1000, kind: .send)
-        let signed = transfer.signed(by: bob)
-        for _ in 0..<2 { _ = w.core.handle(.message(from: Wallet.recipient, .transfer(signed)), now: at(5), rng: &w.rng) }
+        let amount = Micro(neuro: 0.5)!
+        let pay = Record.signed(by: bob, seq: 1, previous: .zero, timestampMs: 1000,
+                                body: .transfer(Payment(to: w.me, amount: amount, fee: amount.fee, memo: "", kind: .send)))
+        for _ in 0..<2 { _ = w.core.handle(.message(from: Wallet.recipient, .record(pay)), now: at(5), rng: &w.rng) }
         #expect(w.available() == 100.5)
-        var forged = transfer
-        forged.id = SignedTransfer.keyedID(from: Wallet.recipient, key: "k2")
-        forged = forged.signed(by: nodeKey(0xE71))
-        _ = w.core.handle(.message(from: Wallet.recipient, .transfer(forged)), now: at(6), rng: &w.rng)
-        var cheap = transfer
-        cheap.id = SignedTransfer.keyedID(from: Wallet.recipient, key: "k3")
-        cheap.nonce = 2
-        cheap.fee = .zero
-        _ = w.core.handle(.message(from: Wallet.recipient, .transfer(cheap.signed(by: bob))), now: at(6), rng: &w.rng)
+        let unsigned = Record(author: Wallet.recipient, publicKey: bob.publicKey.compressed, seq: 2, previous: pay.id,
+                              timestampMs: 2000, body: pay.body, signature: [])
+        let forged = Record(author: Wallet.recipient, publicKey: bob.publicKey.compressed, seq: 2, previous: pay.id,
+                            timestampMs: 2000, body: pay.body, signature: nodeKey(0xE71).sign(digest: unsigned.id.bytes))
+        _ = w.core.handle(.message(from: Wallet.recipient, .record(forged)), now: at(6), rng: &w.rng)
+        let cheap = Record.signed(by: bob, seq: 2, previous: pay.id, timestampMs: 2000,
+                                  body: .transfer(Payment(to: w.me, amount: amount, fee: .zero, memo: "", kind: .send)))
+        _ = w.core.handle(.message(from: Wallet.recipient, .record(cheap)), now: at(6), rng: &w.rng)
         #expect(w.available() == 100.5)
-        #expect(w.core.metrics.transfersApplied == 1 && w.core.metrics.transfersRefused == 2)
+        #expect(w.core.ledger!.counters.transfersApplied == 1 && w.core.ledger!.counters.transfersRefused == 1)
+        #expect(w.core.ledger!.counters.recordsForged == 1)
+        guard case .array(let items)? = w.call("GET", "/api/v1/wallet/transactions").body["transactions"] else { return }
+        #expect(items.first?["type"] == "received" && items.first?["from"] == .string(Wallet.recipient.hex))
+    }
+
+    @Test func aStakeLocksItsNEUROUntilItsDaysHavePassed() {
+        var w = Wallet()
+        let r = w.call("POST", "/api/v1/wallet/stake", body: #"{"amount": 40, "duration_days": 7}"#, at: 100)
+        #expect(r.status == 200, "\(r.body.serialized)")
+        #expect(r.body["staked"] == 40.0 && r.body["duration_days"] == .int(7))
+        #expect(r.body["locked_until"] == .double(100 + 7 * 86_400))
+        let balance = w.call("GET", "/api/v1/wallet/balance", at: 101).body
+        #expect(balance["balances"] == ["available": 60.0, "staked": 40.0, "pending": 0.0, "total": 100.0])
+        let early = w.call("POST", "/api/v1/wallet/unstake", body: "{}", at: 200)
+        expectError(early, status: 400, code: "INVALID_REQUEST")
+        #expect(early.body["error"]?["details"]?["locked_until"] == .double(100 + 7 * 86_400))
+        let later = 100 + 7 * 86_400 + 1.0
+        let part = w.call("POST", "/api/v1/wallet/unstake", body: #"{"amount": 15}"#, at: later)
+        #expect(part.status == 200, "\(part.body.serialized)")
+        #expect(part.body["staked"] == 25.0 && part.body["available"] == 75.0)
+        let rest = w.call("POST", "/api/v1/wallet/unstake", at: later + 1)
+        #expect(rest.status == 200 && rest.body["amount"] == 25.0)
+        expectError(w.call("POST", "/api/v1/wallet/unstake", at: later + 2), status: 400, code: "INVALID_REQUEST")
+        guard case .array(let items)? = w.call("GET", "/api/v1/wallet/transactions", at: later + 3).body["transactions"] else { return }
+        #expect(items.map { $0["type"] } == ["unstake", "unstake", "stake", "genesis"])
+    }
+
+    @Test func badStakesAre400AndBeyondTheBalance402() {
+        var w = Wallet()
+        let bad: [(String, String)] = [
+            (#"{"amount": 1}"#, "duration_days"),
+            (#"{"amount": 1, "duration_days": 0}"#, "duration_days"),
+            (#"{"amount": 1, "duration_days": 366}"#, "duration_days"),
+            (#"{"amount": 1, "duration_days": 2.5}"#, "duration_days"),
+            (#"{"amount": -1, "duration_days": 2}"#, "amount"),
+            (#"{"amount": "1", "duration_days": 2}"#, "amount"),
+            (#"{"duration_days": 2}"#, "amount"),
+        ]
+        for (body, field) in bad {
+            let r = w.call("POST", "/api/v1/wallet/stake", body: body)
+            expectError(r, status: 400, code: "INVALID_REQUEST")
+            #expect(r.body["error"]?["details"]?["field"] == .string(field), "\(body)")
+        }
+        expectError(w.call("POST", "/api/v1/wallet/stake", body: #"{"amount": 100.5, "duration_days": 2}"#),
+                    status: 402, code: "INSUFFICIENT_BALANCE")
+        expectError(w.call("POST", "/api/v1/wallet/stake", body: #"{"amount": 1, "duration_days": 2}"#, auth: "Bearer " + Wallet.readKey),
+                    status: 403, code: "FORBIDDEN")
+        #expect(w.call("POST", "/api/v1/wallet/stake", body: #"{"amount": 10, "duration_days": 2}"#).status == 200)
+        expectError(w.call("POST", "/api/v1/wallet/unstake", body: #"{"amount": 11}"#, at: 3 * 86_400), status: 400, code: "INVALID_REQUEST")
+        #expect(w.available() == 90)
+        #expect(w.core.ledger!.recordCount == 1)
+    }
+
+    @Test func aStakeRaisesTheRewardsOfTheNodesProofs() {
+        var w = Wallet()
+        #expect(w.call("POST", "/api/v1/wallet/stake", body: #"{"amount": 90, "duration_days": 1}"#).status == 200)
+        let multiplier = w.call("GET", "/api/v1/wallet/balance").body["stake"]?["multiplier"]?.doubleValue ?? 0
+        #expect(abs(multiplier - (1 + 0.1 * _log(1 + 90.0 / 1000) / _log(2))) < 1e-6)
+        _ = w.core.handle(.timer(.proof), now: at(70), rng: &w.rng)
+        let proof = w.core.ledger!.history(of: w.me, limit: 1).first
+        #expect(proof?.kind == .reward)
+        // 70 s of uptime (116 micro) at a node holding no layer yet, times the stake bonus.
+        #expect(proof?.amount == ChainRules.reward(base: 70 * 100 / 60, bonusPercent: 0, staked: Micro(neuro: 90)!))
+        #expect(proof.map { $0.amount > Micro(micro: 116)! } == true)
     }
 }

@@ -500,14 +500,28 @@ private let head = """
                 behaviour: forged-proof
               - group: flood
                 behaviour: flooding_proof
+              - group: twofaced
+                behaviour: equivocating-transfer
+              - group: past
+                behaviour: backdated-chain
             ledger:
               proof_interval: 30s
+              settle: 45s
               genesis: {honest: 12.5}
+            load:
+              - target: honest[0]
+                endpoint: wallet/send
+                to: honest
+                amount: 0.25
+                per_minute: 4
             """
         let s = try ScenarioReader.parse(yaml, file: "ledger.yaml")
-        #expect(s.ledger.enabled && s.ledger.policy.interval == .seconds(30))
-        #expect(s.groups.map(\.genesisNEURO) == [12.5, 0, 0])
-        #expect(s.groups.map(\.conduct) == [.honest, .forged, .flooding])
+        #expect(s.ledger.enabled && s.ledger.rules.proofInterval == .seconds(30))
+        #expect(s.ledgerSettle == .seconds(45))
+        #expect(s.groups.map(\.genesisNEURO) == [12.5, 0, 0, 0, 0])
+        #expect(s.groups.map(\.conduct) == [.honest, .forged, .flooding, .equivocating, .backdated])
+        #expect(s.load[0].method == "POST" && s.load[0].path == "/api/v1/wallet/send")
+        #expect(s.load[0].transfer?.to == NodeSelector(group: "honest") && s.load[0].transfer?.amountNEURO == 0.25)
         #expect(s.groups[1].behaviour == .honest, "a proof attack still shares honest updates")
         let off = try ScenarioReader.parse("seed: 1\nduration: 1m\nnodes:\n  - group: a\nledger: {enabled: false}\n", file: "x.yaml")
         #expect(!off.ledger.enabled)
@@ -518,7 +532,21 @@ private let head = """
         expectRejected(scenario("ledger:\n  genesis: {b: 5}  # HERE\n"), saying: "genesis names group 'b'")
         expectRejected(scenario("ledger:\n  proof_interval: 10ms  # HERE\n"), saying: "proof_interval must be at least 1s")
         expectRejected(scenario("ledger:\n  genesis: {a: -3}  # HERE\n"), saying: "a")
-        expectRejected(scenario("    behaviour: lazy-proof  # HERE\n"), saying: "unknown behaviour 'lazy_proof'", "forged_proof")
+        expectRejected(scenario("    behaviour: lazy-proof  # HERE\n"), saying: "unknown behaviour 'lazy_proof'", "forged_proof",
+                       "equivocating_transfer")
+        expectRejected(scenario("ledger:\n  settle: 0s  # HERE\n"), saying: "settle must be positive")
+        expectRejected(scenario("ledger:\n  settle: 6m  # HERE\n"), saying: "shorter than the run")
+    }
+
+    @Test func badWalletLoad() {
+        func scenario(_ load: String) -> String { "seed: 1\nduration: 5m\nnodes:\n  - group: a\n    count: 2\nload:\n" + load }
+        expectRejected(scenario("  - {target: a, endpoint: wallet/send, amount: 1, per_minute: 1}  # HERE\n"), saying: "to")
+        expectRejected(scenario("  - {target: a, endpoint: wallet/send, to: a, per_minute: 1}  # HERE\n"), saying: "amount")
+        expectRejected(scenario("  - {target: a, endpoint: wallet/send, to: b, amount: 1, per_minute: 1}  # HERE\n"), saying: "'b'")
+        expectRejected(scenario("  - {target: a, endpoint: wallet/send, to: a, amount: -1, per_minute: 1}  # HERE\n"), saying: "amount")
+        expectRejected(scenario("  - {target: a, endpoint: wallet/send, method: GET, to: a, amount: 1, per_minute: 1}  # HERE\n"),
+                       saying: "POST")
+        expectRejected(scenario("  - {target: a, endpoint: status, to: a, per_minute: 1}  # HERE\n"), saying: "wallet/send only")
     }
 
     @Test func unknownBehaviourParameter() {
