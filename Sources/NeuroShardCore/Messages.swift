@@ -12,10 +12,17 @@ public struct PeerInfo: Equatable, Sendable {
     public var capacity: Int
     /// The DiLoCo round it is in.
     public var round: Int
+    /// What its ledger holds (nil without a ledger, and in second-hand gossip): a peer whose
+    /// summary differs pulls (see NodeCore+Reconciliation).
+    public var ledger: LedgerSummary?
 
-    public init(id: NodeID, address: String, layers: Range<Int>, capacity: Int, round: Int) {
+    public init(id: NodeID, address: String, layers: Range<Int>, capacity: Int, round: Int, ledger: LedgerSummary? = nil) {
         self.id = id; self.address = address; self.layers = layers; self.capacity = capacity; self.round = round
+        self.ledger = ledger
     }
+
+    /// Bytes on the wire: the fields, plus the summary when there is one.
+    var wireSize: Int { 80 + (ledger == nil ? 0 : 16) }
 }
 
 /// A peer named second-hand in a heartbeat, with how long ago the sender last heard it
@@ -39,13 +46,9 @@ public struct Heartbeat: Equatable, Sendable {
     /// the sender held it: the receiver gets a round-trip time without extra messages.
     public var echo: Timestamp?
     public var held: TimeSpan
-    /// What the sender's ledger holds (nil without a ledger): a peer whose summary differs pulls.
-    public var ledger: LedgerSummary?
 
-    public init(info: PeerInfo, gossip: [GossipEntry], sentAt: Timestamp, echo: Timestamp?, held: TimeSpan,
-                ledger: LedgerSummary? = nil) {
+    public init(info: PeerInfo, gossip: [GossipEntry], sentAt: Timestamp, echo: Timestamp?, held: TimeSpan) {
         self.info = info; self.gossip = gossip; self.sentAt = sentAt; self.echo = echo; self.held = held
-        self.ledger = ledger
     }
 }
 
@@ -202,12 +205,12 @@ public enum PeerMessage: Equatable, Sendable {
     /// Bytes this message takes on the wire, as its protobuf encoding would: fixed headers plus
     /// 4 bytes per float. Bandwidth and the bytes metrics use it.
     public var wireSize: Int {
-        let header = 48, info = 80
+        let header = 48
         switch self {
-        case .join: return header + info
-        case .welcome(_, let peers): return header + info * (1 + peers.count)
+        case .join(let info): return header + info.wireSize
+        case .welcome(let info, let peers): return header + info.wireSize + peers.reduce(0) { $0 + $1.info.wireSize }
         case .heartbeat(let hb), .heartbeatAck(let hb):
-            return header + info + (info + 8) * hb.gossip.count + 24 + (hb.ledger == nil ? 0 : Self.summaryBytes)
+            return header + hb.info.wireSize + hb.gossip.reduce(0) { $0 + $1.info.wireSize + 8 } + 24
         case .leave: return header
         case .update(let u): return header + 16 + u.payloadBytes
         case .checkpointRequest: return header + 8
@@ -238,7 +241,6 @@ public enum PeerMessage: Equatable, Sendable {
             hb.info.digest(into: &h)
             for g in hb.gossip { g.info.digest(into: &h); h.combine(g.age.nanos) }
             h.combine(hb.sentAt.nanos); h.combine(hb.echo?.nanos ?? -1); h.combine(hb.held.nanos)
-            h.combine(hb.ledger?.records ?? .max); h.combine(hb.ledger?.hash ?? 0)
         case .leave: break
         case .update(let u):
             h.combine(u.round)
@@ -276,6 +278,7 @@ extension PeerInfo {
     func digest(into h: inout StableHasher) {
         h.combine(id.high); h.combine(id.low); h.combine(layers.lowerBound); h.combine(layers.upperBound)
         h.combine(capacity); h.combine(round)
+        h.combine(ledger?.records ?? .max); h.combine(ledger?.hash ?? 0)
     }
 }
 

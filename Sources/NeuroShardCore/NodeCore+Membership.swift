@@ -52,8 +52,8 @@ extension NodeCore {
             heartbeatArrived(hb, now: now)
             if !peers.contains(hb.info.id) {
                 // Our table is full, so we will not heartbeat it: answer, so it can still watch us.
-                send(.heartbeatAck(Heartbeat(info: info, gossip: [], sentAt: now, echo: hb.sentAt, held: .zero,
-                                             ledger: ledgerSummary)), to: hb.info.address)
+                send(.heartbeatAck(Heartbeat(info: info, gossip: [], sentAt: now, echo: hb.sentAt, held: .zero)),
+                     to: hb.info.address)
             }
         case .heartbeatAck(let hb):
             heartbeatArrived(hb, now: now)
@@ -82,6 +82,7 @@ extension NodeCore {
             out.append(.note(.peerAdded(info.id)))
             remember(info.address)
         }
+        compareLedgers(info.ledger, of: info, now: now)
     }
 
     /// Peers named second-hand: new ones join the table (if there is room) as if last heard when
@@ -102,7 +103,6 @@ extension NodeCore {
         peers.recordHeartbeat(hb, now: now)
         learn(hb.gossip, now: now)
         markJoined(via: hb.info.id)
-        compareLedgers(hb.ledger, of: hb.info, now: now)
     }
 
     mutating func markJoined(via id: NodeID) {
@@ -149,7 +149,7 @@ extension NodeCore {
     mutating func announce(now: Timestamp, gossip: [GossipEntry] = []) {
         for entry in peers.entries {
             let (echo, held) = peers.echo(for: entry.info.id, now: now)
-            send(.heartbeat(Heartbeat(info: info, gossip: gossip, sentAt: now, echo: echo, held: held, ledger: ledgerSummary)),
+            send(.heartbeat(Heartbeat(info: info, gossip: gossip, sentAt: now, echo: echo, held: held)),
                  to: entry.info.address)
         }
     }

@@ -99,7 +99,8 @@ extension NodeCore {
     private func secondHand(_ entries: [GossipEntry]) -> [GossipEntry] {
         let maxAge = config.membership.failureTimeout
         return entries.prefix(config.membership.maxPeers).compactMap { entry in
-            guard let info = sane(entry.info) else { return nil }
+            guard var info = sane(entry.info) else { return nil }
+            info.ledger = nil
             return GossipEntry(info: info, age: min(max(entry.age, .zero), maxAge))
         }
     }

@@ -109,7 +109,7 @@ public struct NodeCore: Sendable {
 
     public var role: Role { Role(layers: layers, layerCount: objective.layerCount) }
     public var info: PeerInfo {
-        PeerInfo(id: config.id, address: config.address, layers: layers, capacity: capacity, round: round)
+        PeerInfo(id: config.id, address: config.address, layers: layers, capacity: capacity, round: round, ledger: ledger?.summary)
     }
     var isFetching: Bool {
         if case .fetching = phase { return true }

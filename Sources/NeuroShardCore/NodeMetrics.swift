@@ -58,7 +58,8 @@ public struct NodeMetrics: Equatable, Sendable {
         case .update: updateBytesSent += size
         case .ledgerPull, .ledgerBatch: reconciliationBytesSent += size
         case .record: recordBytesSent += size
-        case .heartbeat(let hb), .heartbeatAck(let hb): if hb.ledger != nil { reconciliationBytesSent += PeerMessage.summaryBytes }
+        case .heartbeat(let hb), .heartbeatAck(let hb): if hb.info.ledger != nil { reconciliationBytesSent += PeerMessage.summaryBytes }
+        case .join(let info), .welcome(let info, _): if info.ledger != nil { reconciliationBytesSent += PeerMessage.summaryBytes }
         default: break
         }
     }

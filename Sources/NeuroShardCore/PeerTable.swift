@@ -108,6 +108,10 @@ public struct PeerTable: Sendable {
                              rng: inout DeterministicRNG) -> [GossipEntry] {
         guard count > 0 else { return [] }
         let fresh = entries.filter { now - $0.lastHeard <= freshness }
-        return rng.sample(fresh, count: count).map { GossipEntry(info: $0.info, age: now - $0.lastHeard) }
+        return rng.sample(fresh, count: count).map { entry in
+            var info = entry.info
+            info.ledger = nil // a second-hand summary is stale: only a peer's own counts
+            return GossipEntry(info: info, age: now - entry.lastHeard)
+        }
     }
 }

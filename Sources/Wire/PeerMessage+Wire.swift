@@ -139,6 +139,7 @@ extension Neuroshard_PeerInfo {
         layerEnd = Int32(info.layers.upperBound)
         capacity = Int32(clamping: info.capacity)
         round = Int64(info.round)
+        if let summary = info.ledger { ledger = .init(summary) }
     }
 }
 
@@ -150,7 +151,8 @@ extension PeerInfo {
         }
         guard !p.address.isEmpty, p.address.utf8.count <= 256 else { throw WireError("peer address must be 1-256 bytes") }
         self.init(id: id, address: p.address, layers: Int(p.layerStart)..<Int(p.layerEnd),
-                  capacity: Int(p.capacity), round: try PeerMessage.count(p.round, "peer round"))
+                  capacity: Int(p.capacity), round: try PeerMessage.count(p.round, "peer round"),
+                  ledger: p.hasLedger ? LedgerSummary(records: p.ledger.records, hash: p.ledger.hash) : nil)
     }
 }
 
@@ -177,7 +179,6 @@ extension Neuroshard_Heartbeat {
         sentAtNs = hb.sentAt.nanos
         if let echo = hb.echo { echoNs = echo.nanos }
         heldNs = hb.held.nanos
-        if let summary = hb.ledger { ledger = .init(summary) }
     }
 }
 
@@ -187,8 +188,7 @@ extension Heartbeat {
         for entry in hb.gossip { gossip.append(try GossipEntry(entry)) }
         guard hb.heldNs >= 0 else { throw WireError("heartbeat held \(hb.heldNs) is negative") }
         self.init(info: try PeerInfo(hb.info), gossip: gossip, sentAt: Timestamp(nanos: hb.sentAtNs),
-                  echo: hb.hasEchoNs ? Timestamp(nanos: hb.echoNs) : nil, held: TimeSpan(nanos: hb.heldNs),
-                  ledger: hb.hasLedger ? LedgerSummary(records: hb.ledger.records, hash: hb.ledger.hash) : nil)
+                  echo: hb.hasEchoNs ? Timestamp(nanos: hb.echoNs) : nil, held: TimeSpan(nanos: hb.heldNs))
     }
 }
 

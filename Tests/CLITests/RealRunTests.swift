@@ -44,7 +44,7 @@ import Testing
         }
         // The seed serves the weights, the joiners ask for them; everyone trains and proves.
         #expect((sentB["seed-0"]?["checkpoint"] ?? 0) >= 1 && (sentB["joiner-0"]?["checkpoint_request"] ?? 0) >= 1)
-        #expect(sentB.values.allSatisfy { ($0["update"] ?? 0) > 0 && ($0["proof"] ?? 0) > 0 })
+        #expect(sentB.values.allSatisfy { ($0["update"] ?? 0) > 0 && ($0["record"] ?? 0) > 0 })
     }
 
     @Test func faultsAndLoadStayInTheSimulator() throws {

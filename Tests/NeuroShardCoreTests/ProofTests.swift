@@ -92,16 +92,20 @@ struct ProofTarget {
         let config = NodeConfig(address: "me", token: "t", key: nodeKey(1), seedPeers: ["peer"], trainingEnabled: false)
         var core = NodeCore(config: config, objective: NoisyQuadratic())
         _ = core.handle(.start, now: at(0), rng: &rng)
-        _ = core.handle(.message(from: nodeID(2), .welcome(PeerInfo(id: nodeID(2), address: "peer", layers: 0..<0, capacity: 4, round: 0), peers: [])),
-                        now: at(1), rng: &rng)
-        // Not before it has learned what its peer holds of its own chain.
-        #expect(records(core.handle(.timer(.proof), now: at(60), rng: &rng)).isEmpty)
+        // Its peer keeps a ledger that differs from its own: it pulls at once...
+        let theirs = LedgerSummary(records: 1, hash: 42)
+        let welcome = core.handle(.message(from: nodeID(2), .welcome(PeerInfo(id: nodeID(2), address: "peer", layers: 0..<0, capacity: 4,
+                                                                            round: 0, ledger: theirs), peers: [])),
+                                  now: at(1), rng: &rng)
+        #expect(sends(welcome).contains { if case .ledgerPull = $0.message { true } else { false } })
+        // ...and signs nothing before it has learned what its peer holds of its own chain.
+        #expect(records(core.handle(.timer(.proof), now: at(5), rng: &rng)).isEmpty)
         let summary = core.ledger!.summary
         _ = core.handle(.message(from: nodeID(2), .heartbeat(Heartbeat(info: PeerInfo(id: nodeID(2), address: "peer", layers: 0..<0,
-                                                                                      capacity: 4, round: 0),
-                                                                       gossip: [], sentAt: at(61), echo: nil, held: .zero,
-                                                                       ledger: summary))), now: at(61), rng: &rng)
-        let effects = core.handle(.timer(.proof), now: at(120), rng: &rng)
+                                                                                      capacity: 4, round: 0, ledger: summary),
+                                                                       gossip: [], sentAt: at(6), echo: nil, held: .zero))),
+                        now: at(6), rng: &rng)
+        let effects = core.handle(.timer(.proof), now: at(8), rng: &rng)
         guard case .commit(let journal, let then)? = effects.first else { Issue.record("no commit: \(effects)"); return }
         let pushed = then.compactMap { e -> Record? in if case .send("peer", .record(let r)) = e { r } else { nil } }
         #expect(pushed.count == 1, "the push waits for the commit")
@@ -109,9 +113,21 @@ struct ProofTarget {
         #expect(core.ledger!.account(nodeID(1)).available > .zero)
         // A fresh ledger takes it in as valid: the node credited itself what its peers will.
         var peer = LedgerState(rules: core.ledger!.rules, genesis: [])
-        peer.receive(pushed, from: .pushed(nodeID(1)), nowMs: at(121).milliseconds)
+        peer.receive(pushed, from: .pushed(nodeID(1)), nowMs: at(9).milliseconds)
         #expect(peer.account(nodeID(1)).available == core.ledger!.account(nodeID(1)).available)
         #expect(effects.contains { if case .setTimer(.proof, _) = $0 { true } else { false } })
+    }
+
+    @Test func aPeerThatNeverAnswersAPullStopsNobodyPastTheFailureTimeout() {
+        var rng = DeterministicRNG(seed: 1)
+        let config = NodeConfig(address: "me", token: "t", key: nodeKey(1), seedPeers: ["peer"], trainingEnabled: false)
+        var core = NodeCore(config: config, objective: NoisyQuadratic())
+        _ = core.handle(.start, now: at(0), rng: &rng)
+        _ = core.handle(.message(from: nodeID(2), .welcome(PeerInfo(id: nodeID(2), address: "peer", layers: 0..<0, capacity: 4,
+                                                                  round: 0, ledger: LedgerSummary(records: 9, hash: 9)), peers: [])),
+                        now: at(1), rng: &rng)
+        #expect(records(core.handle(.timer(.proof), now: at(9), rng: &rng)).isEmpty)
+        #expect(records(core.handle(.timer(.proof), now: at(11), rng: &rng)).count == 1)
     }
 
     @Test func aRestartedNodeFoldsItsStoredRecordsAgain() {

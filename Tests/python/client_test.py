@@ -315,7 +315,7 @@ class ClientTest(unittest.TestCase):
         balance = self.get("/api/v1/wallet/balance", token=READER)
         self.assertEqual(balance.status_code, 200, balance.text)
         body = balance.json()
-        self.assertEqual(set(body), {"address", "balances"})
+        self.assertEqual(set(body), {"address", "balances", "stake"})
         self.assertEqual(set(body["balances"]), {"available", "staked", "pending", "total"})
         self.assertEqual(body["address"], self.get("/api/v1/status").json()["node_id"])
         self.assertEqual(body["address"], key_from_token(OWNER)[2])

@@ -149,10 +149,15 @@ extension NodeCore {
         return r
     }
 
-    /// A node may sign only once it knows what its peers hold of its own chain (a node restarted
-    /// without its store would otherwise sign a second history, and fork itself out), or once
-    /// it is clear that it has no peers to ask.
-    func mayAuthor(now: Timestamp) -> Bool { reconciler.synced || peers.count == 0 }
+    /// A node may sign once it knows what its peers hold of its own chain: a node restarted
+    /// without its store would otherwise sign a second history, and fork itself out. It knows
+    /// once a peer's summary matched its own or a pull from a peer completed; it does not wait
+    /// when no peer keeps a ledger, nor past the failure timeout (a peer that never answers
+    /// must not stop it).
+    func mayAuthor(now: Timestamp) -> Bool {
+        reconciler.synced || !peers.entries.contains { $0.info.ledger != nil }
+            || now - startedAt >= config.membership.failureTimeout
+    }
 
     mutating func broadcast(_ message: PeerMessage) {
         for entry in peers.entries { send(message, to: entry.info.address) }

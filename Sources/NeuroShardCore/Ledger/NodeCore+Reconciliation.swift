@@ -26,9 +26,9 @@ extension NodeCore {
     /// A pull unanswered for this long may be sent again (the answer or the pull was lost).
     var pullTimeout: TimeSpan { config.membership.heartbeatInterval * 2 }
 
-    var ledgerSummary: LedgerSummary? { ledger?.summary }
-
-    /// A peer's heartbeat said what its ledger holds.
+    /// A peer said what its ledger holds (in a join, welcome or heartbeat). Before this node has
+    /// synced, a difference is pulled at once; after, only when it lasts past a heartbeat (a
+    /// record still in flight does not count).
     mutating func compareLedgers(_ theirs: LedgerSummary?, of peer: PeerInfo, now: Timestamp) {
         guard let theirs, let mine = ledger?.summary else { return }
         if theirs == mine {
@@ -39,6 +39,7 @@ extension NodeCore {
         }
         guard let since = reconciler.mismatchSince[peer.id] else {
             reconciler.mismatchSince[peer.id] = now
+            if !reconciler.synced { pull(from: peer.id, now: now) }
             return
         }
         let wait = Double(1 << min(reconciler.fruitless[peer.id] ?? 0, 4))

@@ -443,9 +443,21 @@ public nonisolated struct Neuroshard_PeerInfo: Sendable {
 
   public var round: Int64 = 0
 
+  /// the node's own (absent without a ledger, and in second-hand gossip)
+  public var ledger: Neuroshard_LedgerSummary {
+    get {_ledger ?? Neuroshard_LedgerSummary()}
+    set {_ledger = newValue}
+  }
+  /// Returns true if `ledger` has been explicitly set.
+  public var hasLedger: Bool {self._ledger != nil}
+  /// Clears the value of `ledger`. Subsequent reads from it will return its default value.
+  public mutating func clearLedger() {self._ledger = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _ledger: Neuroshard_LedgerSummary? = nil
 }
 
 public nonisolated struct Neuroshard_GossipEntry: Sendable {
@@ -502,23 +514,12 @@ public nonisolated struct Neuroshard_Heartbeat: Sendable {
   /// how long the sender held that echo
   public var heldNs: Int64 = 0
 
-  /// absent when the sender keeps no ledger
-  public var ledger: Neuroshard_LedgerSummary {
-    get {_ledger ?? Neuroshard_LedgerSummary()}
-    set {_ledger = newValue}
-  }
-  /// Returns true if `ledger` has been explicitly set.
-  public var hasLedger: Bool {self._ledger != nil}
-  /// Clears the value of `ledger`. Subsequent reads from it will return its default value.
-  public mutating func clearLedger() {self._ledger = nil}
-
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _info: Neuroshard_PeerInfo? = nil
   fileprivate var _echoNs: Int64? = nil
-  fileprivate var _ledger: Neuroshard_LedgerSummary? = nil
 }
 
 public nonisolated struct Neuroshard_Welcome: Sendable {
@@ -816,8 +817,8 @@ public nonisolated struct Neuroshard_Unstake: Sendable {
   public init() {}
 }
 
-/// What a heartbeat says of the sender's ledger: equal on two nodes exactly when they hold the
-/// same chains (and forks).
+/// What a node says of its ledger in its join, welcome and heartbeats: equal on two nodes exactly
+/// when they hold the same chains (and forks).
 public nonisolated struct Neuroshard_LedgerSummary: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1556,7 +1557,7 @@ nonisolated extension Neuroshard_CheckpointHeader: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Neuroshard_PeerInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PeerInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{1}address\0\u{3}layer_start\0\u{3}layer_end\0\u{1}capacity\0\u{1}round\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{1}address\0\u{3}layer_start\0\u{3}layer_end\0\u{1}capacity\0\u{1}round\0\u{1}ledger\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1570,12 +1571,17 @@ nonisolated extension Neuroshard_PeerInfo: SwiftProtobuf.Message, SwiftProtobuf.
       case 4: try { try decoder.decodeSingularInt32Field(value: &self.layerEnd) }()
       case 5: try { try decoder.decodeSingularInt32Field(value: &self.capacity) }()
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.round) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._ledger) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.nodeID.isEmpty {
       try visitor.visitSingularStringField(value: self.nodeID, fieldNumber: 1)
     }
@@ -1594,6 +1600,9 @@ nonisolated extension Neuroshard_PeerInfo: SwiftProtobuf.Message, SwiftProtobuf.
     if self.round != 0 {
       try visitor.visitSingularInt64Field(value: self.round, fieldNumber: 6)
     }
+    try { if let v = self._ledger {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1604,6 +1613,7 @@ nonisolated extension Neuroshard_PeerInfo: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.layerEnd != rhs.layerEnd {return false}
     if lhs.capacity != rhs.capacity {return false}
     if lhs.round != rhs.round {return false}
+    if lhs._ledger != rhs._ledger {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1650,7 +1660,7 @@ nonisolated extension Neuroshard_GossipEntry: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Neuroshard_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Heartbeat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}info\0\u{1}gossip\0\u{3}sent_at_ns\0\u{3}echo_ns\0\u{3}held_ns\0\u{1}ledger\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}info\0\u{1}gossip\0\u{3}sent_at_ns\0\u{3}echo_ns\0\u{3}held_ns\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1663,7 +1673,6 @@ nonisolated extension Neuroshard_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.sentAtNs) }()
       case 4: try { try decoder.decodeSingularInt64Field(value: &self._echoNs) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.heldNs) }()
-      case 6: try { try decoder.decodeSingularMessageField(value: &self._ledger) }()
       default: break
       }
     }
@@ -1689,9 +1698,6 @@ nonisolated extension Neuroshard_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf
     if self.heldNs != 0 {
       try visitor.visitSingularInt64Field(value: self.heldNs, fieldNumber: 5)
     }
-    try { if let v = self._ledger {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1701,7 +1707,6 @@ nonisolated extension Neuroshard_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.sentAtNs != rhs.sentAtNs {return false}
     if lhs._echoNs != rhs._echoNs {return false}
     if lhs.heldNs != rhs.heldNs {return false}
-    if lhs._ledger != rhs._ledger {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
