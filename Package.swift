@@ -7,7 +7,7 @@ import PackageDescription
 // Deterministic ← Language (tokenizer, genesis data, decoding) ← NeuroLLM
 // NeuroShardCore ← Wire (the gRPC messages of Protos/neuroshard.proto ↔ PeerMessage)
 // Wire ← Server (the production shell: Hummingbird + grpc-swift) ← neuroshard (CLI)
-// COpenSSL ← Identity (node ids, keys, signatures, BIP39) ← Ledger ← NeuroShardCore, Wire
+// COpenSSL, CSecp256k1 ← Identity (node ids, keys, signatures, BIP39) ← Ledger ← NeuroShardCore, Wire
 // Ledger (the NEURO ledger as plain data: signed records, their fold, anti-entropy) ← NeuroShardCore
 // CSQLite ← LedgerStore (a node's records and balances on SQLite, for the production shell) ← Server
 // AsyncHTTPClient ← NeuroShardClient (the Swift SDK: its own wire types, no project module) ← CLITests
@@ -35,8 +35,9 @@ let package = Package(
         .target(name: "Deterministic"),
         .systemLibrary(name: "COpenBLAS"),
         .systemLibrary(name: "COpenSSL"),
+        .systemLibrary(name: "CSecp256k1"),
         .systemLibrary(name: "CSQLite"),
-        .target(name: "Identity", dependencies: ["COpenSSL", "Deterministic"]),
+        .target(name: "Identity", dependencies: ["COpenSSL", "CSecp256k1", "Deterministic"]),
         .target(name: "Ledger", dependencies: ["Deterministic", "Identity"]),
         .target(name: "LedgerStore", dependencies: ["CSQLite", "Ledger", "Identity"]),
         .target(name: "TensorMath", dependencies: ["COpenBLAS"]),

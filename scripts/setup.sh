@@ -3,7 +3,7 @@
 # Chromium, which renders the dashboard and scenario reports in the browser tests), and the
 # Python tests' environment.
 set -euo pipefail
-packages=(libopenblas-dev libsqlite3-dev libssl-dev python3-numpy python3-venv wrk protobuf-compiler chromium fonts-dejavu-core)
+packages=(libopenblas-dev libsqlite3-dev libssl-dev libsecp256k1-dev python3-numpy python3-venv wrk protobuf-compiler chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -44,7 +44,7 @@ public struct SHA256: ~Copyable {
     }
 }
 
-/// HMAC-SHA256 (RFC 2104), the building block of the RFC 6979 nonce.
+/// HMAC-SHA256 (RFC 2104).
 public func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
     var mac = [UInt8](repeating: 0, count: 32)
     HMAC(EVP_sha256(), key, Int32(key.count), message, message.count, &mac, nil)

@@ -1,44 +1,33 @@
-import COpenSSL
+import CSecp256k1
 import Synchronization
 
-/// A node's secp256k1 private key. Immutable after init, so it may be shared across threads:
-/// OpenSSL only reads the key while signing.
-public final class SigningKey: @unchecked Sendable {
+/// A node's secp256k1 private key. Immutable after init, so it may be shared across threads.
+public final class SigningKey: Sendable {
     public let publicKey: PublicKey
     private let secret: [UInt8]
-    private let key: OpaquePointer // EC_KEY holding the secret
 
     /// The key of a node's token: SHA-256 of its UTF-8 bytes. Should that hash not be a valid
     /// scalar (0 or ≥ n, chance about 2^-128), it is hashed again until it is, so every token
     /// names a key.
     public convenience init(token: String) {
         var secret = SHA256.hash(token)
-        while !isScalar(secret) { secret = SHA256.hash(secret) }
+        while !isValidSecret(secret) { secret = SHA256.hash(secret) }
         self.init(checked: secret)
     }
 
     /// A key from its 32 big-endian bytes; nil unless 1 ≤ secret < n.
     public convenience init?(secret: [UInt8]) {
-        guard isScalar(secret) else { return nil }
+        guard isValidSecret(secret) else { return nil }
         self.init(checked: secret)
     }
 
     private init(checked secret: [UInt8]) {
         self.secret = secret
-        key = EC_KEY_new()
-        let ctx = BN_CTX_new()!, scalar = BN_secure_new()!, point = EC_POINT_new(secp256k1)!
-        defer { BN_CTX_free(ctx); BN_clear_free(scalar); EC_POINT_free(point) }
-        BN_bin2bn(secret, 32, scalar)
-        check(EC_KEY_set_group(key, secp256k1) == 1, "EC_KEY_set_group")
-        check(EC_KEY_set_private_key(key, scalar) == 1, "EC_KEY_set_private_key")
-        check(EC_POINT_mul(secp256k1, point, scalar, nil, nil, ctx) == 1, "EC_POINT_mul")
-        var compressed = [UInt8](repeating: 0, count: 33)
-        check(EC_POINT_point2oct(secp256k1, point, POINT_CONVERSION_COMPRESSED, &compressed, 33, ctx) == 33,
-              "EC_POINT_point2oct")
-        publicKey = PublicKey(compressed: compressed)!
+        var point = secp256k1_pubkey()
+        // Fails only for an invalid secret, which the callers have ruled out.
+        precondition(secp256k1_ec_pubkey_create(context, &point, secret) == 1, "secp256k1_ec_pubkey_create failed")
+        publicKey = PublicKey(point)
     }
-
-    deinit { EC_KEY_free(key) }
 
     public var nodeID: String { publicKey.nodeID }
 
@@ -47,28 +36,15 @@ public final class SigningKey: @unchecked Sendable {
     /// give the same bytes; the simulator's trace hashes rely on that.
     public func sign(digest: [UInt8]) -> [UInt8] {
         precondition(digest.count == 32, "sign(digest:) takes a 32-byte digest")
-        let ctx = BN_CTX_new()!, k = BN_secure_new()!, kInverse = BN_secure_new()!, r = BN_new()!
-        let point = EC_POINT_new(secp256k1)!
-        defer { BN_CTX_free(ctx); BN_clear_free(k); BN_clear_free(kInverse); BN_free(r); EC_POINT_free(point) }
-        let order = EC_GROUP_get0_order(secp256k1)
-        var nonces = DeterministicNonce(secret: secret, digest: digest)
-        while true {
-            BN_bin2bn(nonces.next(), 32, k)
-            BN_set_flags(k, BN_FLG_CONSTTIME) // k is secret: take OpenSSL's branch-free inverse
-            check(EC_POINT_mul(secp256k1, point, k, nil, nil, ctx) == 1, "EC_POINT_mul")
-            check(EC_POINT_get_affine_coordinates(secp256k1, point, r, nil, ctx) == 1, "get_affine_coordinates")
-            check(BN_nnmod(r, r, order, ctx) == 1, "BN_nnmod")
-            if BN_is_zero(r) == 1 { continue } // RFC 6979: try the next k
-            check(BN_mod_inverse(kInverse, k, order, ctx) != nil, "BN_mod_inverse")
-            // With k⁻¹ and r supplied OpenSSL only computes s; it returns nil when s = 0.
-            guard let signature = ECDSA_do_sign_ex(digest, 32, kInverse, r, key) else { continue }
-            defer { ECDSA_SIG_free(signature) }
-            var rBytes = [UInt8](repeating: 0, count: 32), sBytes = rBytes
-            BN_bn2binpad(ECDSA_SIG_get0_r(signature), &rBytes, 32)
-            BN_bn2binpad(ECDSA_SIG_get0_s(signature), &sBytes, 32)
-            if halfCurveOrder.lexicographicallyPrecedes(sBytes) { sBytes = subtract(curveOrder, sBytes) }
-            return rBytes + sBytes
-        }
+        var signature = secp256k1_ecdsa_signature()
+        // The RFC 6979 function is named rather than left to the library's default, which is the
+        // same today but is not promised to stay. libsecp256k1 takes RFC 6979's next candidate
+        // itself should r or s come out 0, and always returns the low-S form.
+        precondition(secp256k1_ecdsa_sign(context, &signature, digest, secret, secp256k1_nonce_function_rfc6979, nil) == 1,
+                     "secp256k1_ecdsa_sign failed")
+        var compact = [UInt8](repeating: 0, count: 64)
+        _ = secp256k1_ecdsa_signature_serialize_compact(context, &compact, &signature)
+        return compact
     }
 }
 
@@ -76,14 +52,24 @@ public final class SigningKey: @unchecked Sendable {
 /// bytes; the parsed point rides along so a verification doesn't decompress it again.
 public struct PublicKey: Hashable, Sendable {
     public let compressed: [UInt8]
-    private let parsed: ParsedKey
+    private let point: secp256k1_pubkey
 
     /// nil unless the bytes are 02 or 03 followed by the x coordinate of a point on the curve.
     public init?(compressed: [UInt8]) {
-        guard compressed.count == 33, compressed[0] == 2 || compressed[0] == 3,
-              let parsed = ParsedKey(compressed) else { return nil }
+        // The library would also take the 65-byte forms; a node key is always compressed.
+        guard compressed.count == 33, compressed[0] == 2 || compressed[0] == 3 else { return nil }
+        var point = secp256k1_pubkey()
+        // The parser checks that x < p and that x³ + 7 has a square root mod p.
+        guard secp256k1_ec_pubkey_parse(context, &point, compressed, 33) == 1 else { return nil }
         self.compressed = compressed
-        self.parsed = parsed
+        self.point = point
+    }
+
+    fileprivate init(_ point: secp256k1_pubkey) {
+        var point = point, compressed = [UInt8](repeating: 0, count: 33), length = 33
+        _ = secp256k1_ec_pubkey_serialize(context, &compressed, &length, &point, UInt32(SECP256K1_EC_COMPRESSED))
+        self.compressed = compressed
+        self.point = point
     }
 
     /// The node id, which is also the wallet address: the first 32 hex digits of SHA-256 of the
@@ -93,17 +79,16 @@ public struct PublicKey: Hashable, Sendable {
     /// Whether `signature` (r‖s, as `SigningKey.sign` makes) signs `digest` under this key. False,
     /// never a trap, for anything malformed. High-S signatures are accepted, as in plain ECDSA.
     public func verify(signature: [UInt8], digest: [UInt8]) -> Bool {
-        // OpenSSL rejects r or s outside 1..<n too, but leaves an error on the thread's queue.
-        guard signature.count == 64, digest.count == 32,
-              isScalar(signature[..<32]), isScalar(signature[32...]),
-              let sig = ECDSA_SIG_new() else { return false }
-        defer { ECDSA_SIG_free(sig) }
+        guard signature.count == 64, digest.count == 32 else { return false }
         let entry = compressed + digest + signature
         if Self.verified.withLock({ $0.contains(entry) }) { return true }
-        signature.withUnsafeBufferPointer { rs in // sig takes ownership of both numbers
-            _ = ECDSA_SIG_set0(sig, BN_bin2bn(rs.baseAddress, 32, nil), BN_bin2bn(rs.baseAddress! + 32, 32, nil))
-        }
-        guard ECDSA_do_verify(digest, 32, sig, parsed.key) == 1 else { return false }
+        // The parser refuses r or s ≥ n; r or s = 0 parses but never verifies.
+        var parsed = secp256k1_ecdsa_signature(), lowS = secp256k1_ecdsa_signature()
+        guard secp256k1_ecdsa_signature_parse_compact(context, &parsed, signature) == 1 else { return false }
+        // libsecp256k1 verifies only low-S signatures; (r, n − s) is just as valid in plain ECDSA.
+        _ = secp256k1_ecdsa_signature_normalize(context, &lowS, &parsed)
+        let valid = withUnsafePointer(to: point) { secp256k1_ecdsa_verify(context, &lowS, digest, $0) == 1 }
+        guard valid else { return false }
         Self.verified.withLock { set in
             if set.count >= Self.verifiedLimit { set.removeAll(keepingCapacity: true) }
             set.insert(entry)
@@ -119,25 +104,4 @@ public struct PublicKey: Hashable, Sendable {
 
     public static func == (a: PublicKey, b: PublicKey) -> Bool { a.compressed == b.compressed }
     public func hash(into hasher: inout Hasher) { hasher.combine(compressed) }
-}
-
-/// An EC_KEY holding only the public point. Never changed after init, and ECDSA_do_verify only
-/// reads it, so concurrent verifications may share it.
-private final class ParsedKey: @unchecked Sendable {
-    let key: OpaquePointer
-
-    init?(_ compressed: [UInt8]) {
-        let key = EC_KEY_new()!, point = EC_POINT_new(secp256k1)!
-        defer { EC_POINT_free(point) }
-        // oct2point checks the prefix, that x < p and that x³ + 7 has a square root mod p.
-        guard EC_KEY_set_group(key, secp256k1) == 1,
-              EC_POINT_oct2point(secp256k1, point, compressed, compressed.count, nil) == 1,
-              EC_KEY_set_public_key(key, point) == 1 else {
-            EC_KEY_free(key)
-            return nil
-        }
-        self.key = key
-    }
-
-    deinit { EC_KEY_free(key) }
 }

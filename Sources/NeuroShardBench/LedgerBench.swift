@@ -47,7 +47,7 @@ struct LedgerBench: AsyncParsableCommand {
         let signing = signatures()
         print(String(format: "signatures (ECDSA, RFC 6979; one per record, on the node's actor): %8.0f /s", signing))
         let (bare, admitted) = verifications()
-        print(String(format: "signature verifications (secp256k1):                      %8.0f /s", bare))
+        print(String(format: "signature verifications (secp256k1, libsecp256k1):        %8.0f /s", bare))
         print(String(format: "records taken in (signature, chain rules, fold):           %8.0f /s  (%.2f of bare)", admitted, admitted / bare))
 
         let (caught, rate, trips) = try catchUpRate(path: folder.appendingPathComponent("rejoiner.sqlite").path)
