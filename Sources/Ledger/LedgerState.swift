@@ -82,9 +82,9 @@ public struct LedgerState: Sendable {
 
     // MARK: - Taking records in
 
-    /// Takes records in: checks each (its signature, unless it comes from this node's store),
-    /// links it into its author's chain or holds it until it can be, and folds the new ones.
-    /// Returns what became of each.
+    /// Takes records in: checks each (its signature, unless this node signed it or its store
+    /// kept it), links it into its author's chain or holds it until it can be, and folds the new
+    /// ones. Returns what became of each.
     @discardableResult
     public mutating func receive(_ records: [Record], from source: RecordSource, nowMs: Int64) -> [Admission] {
         var admissions: [Admission] = []
@@ -92,7 +92,7 @@ public struct LedgerState: Sendable {
         var fresh: [Fresh] = []
         var searched: Set<NodeID> = []
         for r in records {
-            if source != .stored {
+            if source != .stored && source != .own {
                 guard r.seq >= 1, r.isAuthentic else {
                     count(r, .notAuthentic, source)
                     admissions.append(Admission(record: r, result: .notAuthentic))
