@@ -117,3 +117,20 @@ extension LedgerState {
         return (LedgerBatch(records: Array(out.prefix(count)), complete: count == out.count), theyHaveMore)
     }
 }
+
+extension LedgerState {
+    /// The summary of the records stamped up to `asOfMs`: equal on two ledgers that hold the
+    /// same of those (what ledgers must agree on once those records have had time to spread).
+    public func summary(asOfMs: Int64) -> UInt64 {
+        var hash: UInt64 = 0
+        for (author, chain) in chains {
+            var n = chain.records.count
+            while n > 0, chain.records[n - 1].timestampMs > asOfMs { n -= 1 }
+            var h = StableHasher(seed: 0x6173_6F66)
+            h.combine(author.high); h.combine(author.low); h.combine(n)
+            h.combine(n > 0 ? chain.records[n - 1].id.short : 0); h.combine(chain.fork?.seq ?? 0)
+            hash ^= h.value
+        }
+        return hash
+    }
+}

@@ -102,6 +102,7 @@ public enum MetricCatalog {
         "ledger.minted": "NEURO minted, in the honest ledger that saw the most",
         "ledger.records": "records counted, in the honest ledger that holds the most",
         "ledger.attacker_rewards": "NEURO the honest ledgers credited to nodes whose every proof is invalid (forged, replayed, inflated, stale, future)",
+        "ledger.backdated_rewards": "NEURO a backdated-chain node earned for the time before it started (the most in any honest ledger)",
         "ledger.backdated_excess": "NEURO a backdated-chain node earned for the time before it started beyond what the chain rules allow (the most in any honest ledger)",
         "honest_proofs_refused": "proofs of honest nodes that live honest ledgers refuse",
         "ledger.reconciliation_bytes": "bytes anti-entropy sent (heartbeat summaries, pulls and their answers), summed over nodes",

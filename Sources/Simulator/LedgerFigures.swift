@@ -12,7 +12,7 @@ struct LedgerFigures {
         var conserved = true, audited = true
         var ledgers = 0, minted = Micro.zero, records = 0
         var accepted = 0, refused: [Refusal: Int] = [:], honestRefused = 0
-        var attackerRewards = Micro.zero, backdatedExcess = Micro.zero
+        var attackerRewards = Micro.zero, backdatedRewards = Micro.zero, backdatedExcess = Micro.zero
         var settled: [UInt64] = [], full: [UInt64] = [], equivocations: [Int] = []
         let cheaters = nodes.filter { $0.config.ledger.conduct.provesNothing }.map(\.config.id)
         let honestAuthors = Set(nodes.filter { $0.config.ledger.conduct == .honest }.map(\.config.id))
@@ -38,6 +38,7 @@ struct LedgerFigures {
                 let earned = ledger.earned(by: b.config.id, sinceMs: .min)
                     .subtracting(ledger.earned(by: b.config.id, sinceMs: started)) ?? .zero
                 let excess = earned.subtracting(Self.uptimeAllowance(ledger.rules, untilMs: started)) ?? .zero
+                backdatedRewards = max(backdatedRewards, earned)
                 backdatedExcess = max(backdatedExcess, excess)
             }
         }
@@ -51,6 +52,7 @@ struct LedgerFigures {
         metrics["ledger.minted"] = minted.neuro
         metrics["ledger.records"] = Double(records)
         metrics["ledger.attacker_rewards"] = attackerRewards.neuro
+        metrics["ledger.backdated_rewards"] = backdatedRewards.neuro
         metrics["ledger.backdated_excess"] = backdatedExcess.neuro
         metrics["honest_proofs_refused"] = Double(honestRefused)
         metrics["proofs.accepted"] = Double(accepted)

@@ -1,26 +1,38 @@
 import NeuroShardCore
 
-/// Watches whether the live honest ledgers agree (their summaries are equal, so they hold the
-/// same records), to report how long they took to agree after the last disturbance: a fault, or
-/// a node starting after the others. Updated after every input, at no more cost than a lookup.
+/// Watches how long the live honest ledgers take to agree after the last disturbance (a fault,
+/// or a node starting after the others) on the records stamped before it: those every ledger
+/// must come to hold, while records made since keep arriving. Checked after every input until
+/// they agree, at the cost of a summary of one node's chains.
 struct LedgerWatch {
+    private(set) var lastDisturbance: Int64 = 0
+    /// Each watched node's summary of the records stamped up to the disturbance.
     private var summaries: [Int: UInt64] = [:]
     /// How many of the watched nodes hold each summary.
     private var holders: [UInt64: Int] = [:]
-    private(set) var lastDisturbance: Int64 = 0
-    /// The first time at or after `lastDisturbance` when every watched ledger agreed.
+    /// When they agreed after `lastDisturbance`; nil while they do not.
     private var agreedAt: Int64? = 0
 
-    mutating func disturbed(at t: Int64) {
+    mutating func disturbed(at t: Int64, in sim: Simulation) {
         lastDisturbance = t
-        agreedAt = holders.count <= 1 ? t : nil
+        summaries = [:]
+        holders = [:]
+        agreedAt = nil
+        for i in sim.nodes.indices { refresh(i, in: sim) }
+        if holders.count <= 1 { agreedAt = t }
     }
 
     /// Node `i` changed: re-read its summary (none when it is down or not honest).
     mutating func update(_ i: Int, in sim: Simulation) {
+        guard agreedAt == nil else { return }
+        refresh(i, in: sim)
+        if holders.count <= 1 { agreedAt = sim.now }
+    }
+
+    private mutating func refresh(_ i: Int, in sim: Simulation) {
         let node = sim.nodes[i]
-        let summary = node.state == .running && node.config.ledger.conduct == .honest ? node.core.ledger?.summary : nil
-        let value = summary.map { $0.hash ^ $0.records &* 0x9E37_79B9_7F4A_7C15 }
+        let value = node.state == .running && node.config.ledger.conduct == .honest
+            ? node.core.ledger?.summary(asOfMs: lastDisturbance / 1_000_000) : nil
         guard summaries[i] != value else { return }
         if let old = summaries[i] {
             holders[old]! -= 1
@@ -28,9 +40,8 @@ struct LedgerWatch {
         }
         summaries[i] = value
         if let value { holders[value, default: 0] += 1 }
-        if agreedAt == nil, holders.count <= 1 { agreedAt = sim.now }
     }
 
-    /// From the last disturbance until the ledgers agreed; nil if they did not agree again.
+    /// From the last disturbance until the ledgers agreed; nil if they did not by the end.
     var convergenceSeconds: Double? { agreedAt.map { Double($0 - lastDisturbance) / 1e9 } }
 }

@@ -63,7 +63,7 @@ extension Simulation {
         }
         if acted {
             stats.faultsFired += 1
-            ledgerWatch.disturbed(at: now)
+            ledgerWatch.disturbed(at: now, in: self)
         }
         firedFaults.append(FiredFault(seconds: Double(now) / 1e9, label: fault.kind.label, acted: acted))
         trace.note(time: now, node: -1, "fault \(fault.kind.name) (line \(fault.line))\(acted ? "" : " had nothing to act on")")

@@ -166,7 +166,7 @@ public final class Simulation {
             record(i, kind: 1, digest: 0) { "start \(self.nodes[i].config.address)" }
             startTimes[i] = now
             input(.start, to: i)
-            if now > 0 { ledgerWatch.disturbed(at: now) }
+            if now > 0 { ledgerWatch.disturbed(at: now, in: self) }
         case .deliver(let slot):
             deliver(slot)
         case .timer(let n, let inc, let kind):

@@ -37,13 +37,32 @@ enum SansIOScan {
         return false
     }
 
-    /// Sources/NeuroShardCore, found from this file: Tests/NeuroShardCoreTests/SansIOTests.swift.
-    static func coreSourceDirectory(filePath: String = #filePath) -> URL {
+    /// The modules the core may import: none of them reads a clock, draws entropy or does IO
+    /// (Identity's keys and hashes are pure computation; the ledger is plain data).
+    static let allowedImports: [String: Set<String>] = [
+        "NeuroShardCore": ["Deterministic", "Identity", "Ledger", "Training"],
+        "Ledger": ["Deterministic", "Identity"],
+    ]
+
+    /// "file:line: imports M" for every import of `text` outside `allowed`.
+    static func foreignImports(in text: String, file: String, allowed: Set<String>) -> [String] {
+        var found: [String] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var words = line.split(separator: " ").map(String.init)
+            if words.first == "@testable" { words.removeFirst() }
+            guard words.count >= 2, words[0] == "import" else { continue }
+            if !allowed.contains(words[1]) { found.append("\(file):\(index + 1): imports \(words[1])") }
+        }
+        return found
+    }
+
+    /// Sources/<module>, found from this file: Tests/NeuroShardCoreTests/SansIOTests.swift.
+    static func coreSourceDirectory(_ module: String = "NeuroShardCore", filePath: String = #filePath) -> URL {
         URL(fileURLWithPath: filePath)
             .deletingLastPathComponent() // NeuroShardCoreTests
             .deletingLastPathComponent() // Tests
             .deletingLastPathComponent() // package root
-            .appendingPathComponent("Sources/NeuroShardCore")
+            .appendingPathComponent("Sources/\(module)")
     }
 
     static func swiftFiles(under directory: URL) -> [URL] {
@@ -54,22 +73,34 @@ enum SansIOScan {
 }
 
 @Suite struct SansIOTests {
-    @Test func coreSourcesUseNoClockEntropyThreadOrSocket() throws {
-        let directory = SansIOScan.coreSourceDirectory()
+    /// The core and the ledger state it holds: neither reads a clock, draws entropy, starts a
+    /// thread, touches a socket or imports a module that could (SQLite, Foundation, NIO, …).
+    @Test(arguments: ["NeuroShardCore", "Ledger"])
+    func coreSourcesUseNoClockEntropyThreadOrSocket(module: String) throws {
+        let directory = SansIOScan.coreSourceDirectory(module)
         let files = SansIOScan.swiftFiles(under: directory)
-        // The scan must actually see the core (the API folder included), or it proves nothing.
+        // The scan must actually see the module (its subfolders included), or it proves nothing.
         let names = Set(files.map(\.lastPathComponent))
-        #expect(names.isSuperset(of: ["NodeCore.swift", "NodeCore+Membership.swift", "PeerTable.swift",
-                                      "RateLimiter.swift", "NodeCore+API.swift"]),
-                "found only \(names.sorted()) under \(directory.path)")
+        let expected: Set<String> = module == "Ledger"
+            ? ["LedgerState.swift", "LedgerState+Fold.swift", "Record.swift", "ChainRules.swift"]
+            : ["NodeCore.swift", "NodeCore+Membership.swift", "PeerTable.swift", "RateLimiter.swift", "NodeCore+API.swift",
+               "NodeCore+Wallet.swift"]
+        #expect(names.isSuperset(of: expected), "found only \(names.sorted()) under \(directory.path)")
         var violations: [String] = []
         for file in files {
             let text = try String(contentsOf: file, encoding: .utf8)
             let relative = String(file.path.dropFirst(directory.deletingLastPathComponent()
                 .deletingLastPathComponent().path.count + 1))
             violations += SansIOScan.violations(in: text, file: relative)
+            violations += SansIOScan.foreignImports(in: text, file: relative, allowed: SansIOScan.allowedImports[module]!)
         }
         #expect(violations.isEmpty, "not sans-IO:\n\(violations.joined(separator: "\n"))")
+    }
+
+    @Test func importsOutsideTheAllowedModulesAreNamed() {
+        let text = "import Deterministic\n@testable import Ledger\nimport LedgerStore\nimport CSQLite\n"
+        #expect(SansIOScan.foreignImports(in: text, file: "F.swift", allowed: ["Deterministic", "Ledger"])
+                == ["F.swift:3: imports LedgerStore", "F.swift:4: imports CSQLite"])
     }
 
     @Test func scanCatchesEachForbiddenPattern() {

@@ -172,6 +172,7 @@ private let head = """
 
         #expect(s.expectations.map(\.text) == [
             "final_loss < 0.01", "outer_rounds >= 50", "all_layers_covered", "http.5xx == 0", "http.200 > 0",
+            "ledger.balances_agree",
         ])
         #expect(s.expectations[0] == Expectation(text: "final_loss < 0.01", metric: "final_loss", op: .less, value: 0.01))
         #expect(s.expectations[1].op == .greaterOrEqual && s.expectations[1].value == 50)
@@ -216,7 +217,7 @@ private let head = """
         #expect(offset == .seconds(2))
         #expect(drift == 200)
 
-        #expect(s.expectations.count == 8)
+        #expect(s.expectations.count == 9)
         #expect(s.expectations.first?.op == nil)
         #expect(s.expectations.contains { $0.metric == "detection_seconds.max" && $0.op == .lessOrEqual && $0.value == 10 })
     }
@@ -239,7 +240,7 @@ private let head = """
         guard case .heal = s.faults[1].kind else { Issue.record("fault 1 is not a heal"); return }
         #expect(s.faults[1].at == .seconds(360))
         #expect(s.expectations.map(\.metric) == ["peers_dropped", "peers.min", "min_outer_rounds", "final_loss",
-                                                  "all_layers_covered"])
+                                                  "all_layers_covered", "ledger.balances_agree"])
     }
 
     @Test func rateLimitLoads() throws {
