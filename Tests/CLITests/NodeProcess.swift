@@ -55,7 +55,11 @@ final class NodeProcess: @unchecked Sendable {
 
     func call(_ method: String, _ path: String, token: String? = nil, anonymous: Bool = false, body: Data? = nil) async throws
         -> (status: Int, json: [String: Any], headers: [AnyHashable: Any], body: Data) {
-        var request = URLRequest(url: base.appendingPathComponent(path))
+        // A query after "?" stays a query (appendingPathComponent would escape it into the path).
+        let parts = path.split(separator: "?", maxSplits: 1)
+        var url = URLComponents(url: base.appendingPathComponent(String(parts[0])), resolvingAgainstBaseURL: false)!
+        if parts.count == 2 { url.percentEncodedQuery = String(parts[1]) }
+        var request = URLRequest(url: url.url!)
         request.httpMethod = method
         request.httpBody = body
         if !anonymous { request.setValue("Bearer \(token ?? self.token)", forHTTPHeaderField: "Authorization") }

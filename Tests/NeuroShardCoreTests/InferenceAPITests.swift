@@ -181,14 +181,14 @@ private func post(_ cluster: inout Cluster, _ address: String, _ body: String, i
 
         var cluster = split(try tinyObjective(), funds: 0.1)
         #expect(post(&cluster, "worker", #"{"prompt": "Hi", "max_tokens": 100}"#, id: 2).contains { if case .infer = $0 { true } else { false } })
-        #expect(try cluster["worker"].balanceBody()["balances"]?["pending"] == .double(0.075))
+        #expect(try cluster["worker"].balanceBody(APIRequest(id: 0, method: "GET", path: "/api/v1/wallet/balance"))["balances"]?["pending"] == .double(0.075))
         let second = post(&cluster, "worker", #"{"prompt": "Hi", "max_tokens": 100}"#, id: 3, at: at(30))
         guard case .respond(_, let refused)? = second.first else { Issue.record("\(second)"); return }
         expectError(refused, status: 402, code: "INSUFFICIENT_BALANCE")
         #expect(refused.body["error"]?["details"]?["balance"] == .double(0.025), "what is held back cannot be spent twice")
         _ = cluster.input("worker", .inferenceFinished(requestID: 2, .failure(InferenceFailure("gone"))), at: at(31))
-        #expect(try cluster["worker"].balanceBody()["balances"]?["pending"] == .double(0), "a failed generation costs nothing")
-        #expect(try cluster["worker"].balanceBody()["balances"]?["available"] == .double(0.1))
+        #expect(try cluster["worker"].balanceBody(APIRequest(id: 0, method: "GET", path: "/api/v1/wallet/balance"))["balances"]?["pending"] == .double(0), "a failed generation costs nothing")
+        #expect(try cluster["worker"].balanceBody(APIRequest(id: 0, method: "GET", path: "/api/v1/wallet/balance"))["balances"]?["available"] == .double(0.1))
     }
 
     /// A node holding the whole model serves its owner free, with an empty wallet.

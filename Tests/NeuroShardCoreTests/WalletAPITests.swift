@@ -74,6 +74,21 @@ struct Wallet {
         #expect(r.body["transaction_id"]?.stringValue?.count == 64)
     }
 
+    @Test func anotherAccountIsReadFromThisNodesLedger() {
+        var w = Wallet()
+        #expect(w.send("4", memo: "for bob").status == 200)
+        let bob = w.call("GET", "/api/v1/wallet/balance", query: [("address", Wallet.recipient.hex)])
+        #expect(bob.body["address"] == .string(Wallet.recipient.hex))
+        #expect(bob.body["balances"] == ["available": 5.0, "staked": 0.0, "pending": 0.0, "total": 5.0])
+        let history = w.call("GET", "/api/v1/wallet/transactions", query: [("address", Wallet.recipient.hex)])
+        guard case .array(let items)? = history.body["transactions"] else { Issue.record("no list"); return }
+        #expect(items.map { $0["type"] } == ["received", "genesis"])
+        #expect(items.first?["from"] == .string(w.me.hex) && items.first?["memo"] == "for bob")
+        for bad in ["xyz", Wallet.recipient.hex.uppercased()] {
+            expectError(w.call("GET", "/api/v1/wallet/balance", query: [("address", bad)]), status: 400, code: "INVALID_REQUEST")
+        }
+    }
+
     @Test func beyondTheBalanceIs402WithTheSeedsEnvelope() {
         var w = Wallet()
         let r = w.send("100")

@@ -30,8 +30,8 @@ extension NodeCore {
             response.text = ("text/plain; version=0.0.4", core.prometheusText(now: now))
             return response
         },
-        Route(method: "GET", path: "/api/v1/wallet/balance", rateClass: .wallet) { (core, _, _, _) throws(APIError) in
-            .ok(try core.balanceBody())
+        Route(method: "GET", path: "/api/v1/wallet/balance", rateClass: .wallet) { (core, request, _, _) throws(APIError) in
+            .ok(try core.balanceBody(request))
         },
         Route(method: "POST", path: "/api/v1/wallet/send", rateClass: .wallet, spends: true) { (core, request, now, _) throws(APIError) in
             try core.send(request, now: now)

@@ -12,15 +12,28 @@ extension NodeCore {
         return ledger
     }
 
-    func balanceBody() throws(APIError) -> JSON {
-        let account = try wallet().account(config.id)
-        let available = account.available.subtracting(reserved) ?? .zero
+    /// `?address=`: whose account, as this node's ledger holds it (the node's own by default).
+    func account(in request: APIRequest) throws(APIError) -> NodeID {
+        guard let text = request.query.last(where: { $0.0 == "address" })?.1 else { return config.id }
+        guard let id = NodeID(hex: text), id.hex == text else {
+            throw RequestBody.invalid("address", "must be a wallet address: 32 lowercase hex characters")
+        }
+        return id
+    }
+
+    /// `GET /api/v1/wallet/balance[?address=]`; what this node holds back for running inference
+    /// requests (`pending`) counts only on its own account.
+    func balanceBody(_ request: APIRequest) throws(APIError) -> JSON {
+        let id = try account(in: request)
+        let account = try wallet().account(id)
+        let held = id == config.id ? reserved : .zero
+        let available = account.available.subtracting(held) ?? .zero
         return [
-            "address": .string(config.id.hex),
+            "address": .string(id.hex),
             "balances": [
                 "available": .double(available.neuro),
                 "staked": .double(account.staked.neuro),
-                "pending": .double(reserved.neuro),
+                "pending": .double(held.neuro),
                 "total": .double((account.available.adding(account.staked) ?? account.available).neuro),
             ],
             "stake": stakeBody(account),
@@ -170,7 +183,8 @@ extension NodeCore {
         }
     }
 
-    /// `GET /api/v1/wallet/transactions?limit&offset`: transfers, rewards and stakes, newest first.
+    /// `GET /api/v1/wallet/transactions?limit&offset[&address]`: transfers, rewards and stakes,
+    /// newest first, of this node's account or of any other its ledger holds.
     func transactionsBody(_ request: APIRequest) throws(APIError) -> JSON {
         func parameter(_ name: String, default value: Int, in range: ClosedRange<Int>) throws(APIError) -> Int {
             guard let text = request.query.last(where: { $0.0 == name })?.1 else { return value }
@@ -182,7 +196,7 @@ extension NodeCore {
         }
         let limit = try parameter("limit", default: 20, in: 1...100)
         let offset = try parameter("offset", default: 0, in: 0...Int(Int32.max))
-        let items = try wallet().history(of: config.id, limit: limit, offset: offset)
+        let items = try wallet().history(of: try account(in: request), limit: limit, offset: offset)
         let list: [JSON] = items.map { item in
             var fields: [(String, JSON)] = [
                 ("transaction_id", item.id.map { .string($0.hex) } ?? .null), ("type", .string(item.kind.rawValue)),
