@@ -188,21 +188,29 @@ public struct Balance: Codable, Sendable, Equatable {
     /// Held back for inference requests still running.
     public var pending: Double
     public var total: Double
+    /// The stake may not be taken back before this (Unix seconds); nil before any stake.
+    public var lockedUntil: Double?
+    /// The stake's reward bonus, 1 + 0.1·log2(1 + stake / 1000); 1 without a stake.
+    public var multiplier: Double
 
     private struct Figures: Codable { var available, staked, pending, total: Double }
-    private enum CodingKeys: String, CodingKey { case address, balances }
+    private struct Stake: Codable { var lockedUntil: Double?; var multiplier: Double }
+    private enum CodingKeys: String, CodingKey { case address, balances, stake }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         address = try c.decode(String.self, forKey: .address)
         let f = try c.decode(Figures.self, forKey: .balances)
         (available, staked, pending, total) = (f.available, f.staked, f.pending, f.total)
+        let stake = try c.decodeIfPresent(Stake.self, forKey: .stake)
+        (lockedUntil, multiplier) = (stake?.lockedUntil, stake?.multiplier ?? 1)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(address, forKey: .address)
         try c.encode(Figures(available: available, staked: staked, pending: pending, total: total), forKey: .balances)
+        try c.encode(Stake(lockedUntil: lockedUntil, multiplier: multiplier), forKey: .stake)
     }
 }
 
@@ -222,9 +230,36 @@ public struct SendReceipt: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case transactionID = "transactionId", from, to, amount, fee, memo, status, timestamp }
 }
 
+/// `POST /api/v1/wallet/stake`: the stake's id, what it moved, the whole stake now and its lock.
+public struct StakeReceipt: Codable, Sendable, Equatable {
+    public var transactionID: String
+    public var amount: Double
+    public var durationDays: Int
+    public var staked: Double
+    /// Unix seconds.
+    public var lockedUntil: Double
+    public var multiplier: Double
+    public var status: String
+    public var timestamp: Double
+    enum CodingKeys: String, CodingKey {
+        case transactionID = "transactionId", amount, durationDays, staked, lockedUntil, multiplier, status, timestamp
+    }
+}
+
+/// `POST /api/v1/wallet/unstake`: what came back, what stays staked, the available balance now.
+public struct UnstakeReceipt: Codable, Sendable, Equatable {
+    public var transactionID: String
+    public var amount: Double
+    public var staked: Double
+    public var available: Double
+    public var status: String
+    public var timestamp: Double
+    enum CodingKeys: String, CodingKey { case transactionID = "transactionId", amount, staked, available, status, timestamp }
+}
+
 /// One entry of the wallet history.
 public struct Transaction: Codable, Sendable, Equatable {
-    /// The transfer's or reward proof's id; nil for genesis and stake moves.
+    /// The record's id (transfer, proof, stake or unstake); nil for genesis.
     public var transactionID: String?
     /// sent, received, reward, genesis, stake or unstake.
     public var type: String
@@ -235,7 +270,9 @@ public struct Transaction: Codable, Sendable, Equatable {
     public var from: String?
     public var to: String?
     public var memo: String?
-    enum CodingKeys: String, CodingKey { case transactionID = "transactionId", type, amount, fee, timestamp, from, to, memo }
+    /// confirmed, or refused for this node's own record that its balance did not cover.
+    public var status: String?
+    enum CodingKeys: String, CodingKey { case transactionID = "transactionId", type, amount, fee, timestamp, from, to, memo, status }
 }
 
 /// `GET /api/v1/wallet/transactions`: one page, newest first.

@@ -71,7 +71,8 @@ import Yams
                        anonymous: Bool = false, body: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Int {
         let r = try await node.call(method, path, token: token, anonymous: anonymous, body: body.map { Data($0.utf8) })
         // A call that is no operation of the document (unknown path, wrong method) gets the error envelope.
-        let schema = try #require(Self.schema(method, path, status: r.status) ?? (undocumented ? Self.resolve("#/components/schemas/Error") : nil),
+        let operation = String(path.prefix { $0 != "?" })
+        let schema = try #require(Self.schema(method, operation, status: r.status) ?? (undocumented ? Self.resolve("#/components/schemas/Error") : nil),
                                   "no schema for \(method) \(path) \(r.status)", sourceLocation: sourceLocation)
         let json = try JSONDecoder().decode(JSONValue.self, from: r.body)
         #expect(Self.violation(json, schema) == nil, "\(method) \(path) \(r.status): \(Self.violation(json, schema) ?? "")",
@@ -115,6 +116,14 @@ import Yams
         #expect(try await check(a, "POST", "/api/v1/wallet/send", token: "reader", body: #"{"to": "\#(to)", "amount": 1}"#) == 403)
         #expect(try await check(a, "GET", "/api/v1/wallet/transactions") == 200)
         #expect(try await check(b, "GET", "/api/v1/wallet/transactions") == 200, "the receiver's history lists what it got")
+        #expect(try await check(a, "GET", "/api/v1/wallet/balance?address=\(to)") == 200)
+        // Staking, with b's token (its own wallet limit).
+        #expect(try await check(b, "POST", "/api/v1/wallet/stake", body: #"{"amount": 2, "duration_days": 3}"#) == 200)
+        #expect(try await check(b, "POST", "/api/v1/wallet/unstake", body: "{}") == 400, "locked for 3 days")
+        #expect(try await check(b, "POST", "/api/v1/wallet/stake", body: #"{"amount": 2, "duration_days": 0}"#) == 400)
+        #expect(try await check(b, "POST", "/api/v1/wallet/stake", body: #"{"amount": 1000000, "duration_days": 1}"#) == 402)
+        #expect(try await check(b, "GET", "/api/v1/wallet/balance") == 200)
+        #expect(try await check(b, "GET", "/api/v1/wallet/transactions") == 200, "with the stake")
         let scrape = try await a.call("GET", "/metrics", anonymous: true)
         #expect(scrape.status == 200 && Self.schema("GET", "/metrics", status: 200, contentType: "text/plain") != nil)
         #expect(String(decoding: scrape.body, as: UTF8.self).contains("\nneuroshard_inference_requests_total "))

@@ -131,6 +131,42 @@ import Testing
         #expect(process.stop().status == 0, "the node did not stop cleanly on SIGTERM")
     }
 
+    @Test func theLedgerStakesAndReadsOtherAccounts() async throws {
+        let genesis = try genesisFile(funding: ["swift-client-staker", "swift-client-other"])
+        let process = try NodeProcess(token: "swift-client-staker", ["--no-training", "--api-key", "reader", "--genesis", genesis])
+        let ledger = NEUROLedger(NeuroNode(url: process.base, apiToken: "swift-client-staker", retryAttempts: 0))
+        let other = address(of: "swift-client-other")
+
+        let receipt = try await ledger.stake(amount: 30, durationDays: 2)
+        #expect(receipt.amount == 30 && receipt.durationDays == 2 && receipt.staked == 30 && receipt.status == "confirmed")
+        #expect(abs(receipt.lockedUntil - receipt.timestamp - 2 * 86_400) < 1e-3 && receipt.transactionID.count == 64)
+        let balance = try await ledger.getBalance()
+        #expect(balance.available == 70 && balance.staked == 30 && balance.total == 100)
+        #expect(balance.lockedUntil == receipt.lockedUntil && balance.multiplier == receipt.multiplier && balance.multiplier > 1)
+        // Locked for two days: refused, with the unlock time.
+        await #expect { try await ledger.unstake() } throws: { error in
+            guard case NeuroShardError.invalidRequest(_, let details) = error else { return false }
+            return details["locked_until"]?.doubleValue == receipt.lockedUntil
+        }
+        await #expect { try await ledger.stake(amount: 1, durationDays: 0) } throws: { error in
+            guard case NeuroShardError.invalidRequest(_, let details) = error else { return false }
+            return details["field"] == .string("duration_days")
+        }
+        await #expect { try await ledger.stake(amount: 71, durationDays: 1) } throws: { error in
+            if case NeuroShardError.insufficientBalance = error { true } else { false }
+        }
+        let reader = NEUROLedger(NeuroNode(url: process.base, apiToken: "reader", retryAttempts: 0))
+        await #expect { try await reader.stake(amount: 1, durationDays: 1) } throws: {
+            if case NeuroShardError.forbidden = $0 { true } else { false }
+        }
+        // Another account, as this node's ledger holds it.
+        let theirs = try await reader.getBalance(address: other)
+        #expect(theirs.address == other && theirs.available == 100 && theirs.lockedUntil == nil && theirs.multiplier == 1)
+        #expect(try await reader.transactions(address: other).transactions.map(\.type) == ["genesis"])
+        #expect(try await ledger.transactions(limit: 1).transactions.first?.transactionID == receipt.transactionID)
+        #expect(process.stop().status == 0, "the node did not stop cleanly on SIGTERM")
+    }
+
     @Test func aRateLimitIsReportedAndRetriedAfterRetryAfter() async throws {
         let process = try NodeProcess(token: "swift-client-limit", ["--no-training"])
         let ledger = NEUROLedger(NeuroNode(url: process.base, apiToken: "swift-client-limit", retryAttempts: 0))

@@ -437,6 +437,73 @@ class SDKTest(unittest.TestCase):
             stub.close()
 
 
+class SDKStakeTest(unittest.TestCase):
+    """Staking and reading another account, on a node of its own (the wallet rate limit of 10 a
+    minute per token leaves SDKTest's owner no room)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.mkdtemp(prefix="neuroshard-sdk-stake-")
+        cls.genesis = os.path.join(cls.folder, "genesis.json")
+        with open(cls.genesis, "w") as f:
+            json.dump({"allocations": {address(OWNER): 100, address(RECIPIENT): 1}}, f)
+        cls.node = Node(BINARY, OWNER, "--no-training", "--api-key", READER, "--genesis", cls.genesis)
+        cls.owner = NEUROLedger(NeuroNode(cls.node.http, api_token=OWNER, timeout=30))
+        cls.reader = NEUROLedger(NeuroNode(cls.node.http, api_token=READER, timeout=30))
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.node.stop() == 0
+        os.remove(cls.genesis)
+        os.rmdir(cls.folder)
+
+    assertRaisesCode = SDKTest.assertRaisesCode
+
+    def test_stake_lock_and_errors(self):
+        receipt = self.owner.stake(40, duration_days=7)
+        self.assertIsInstance(receipt, neuroshard.StakeReceipt)
+        self.assertRegex(receipt.transaction_id, r"^[0-9a-f]{64}$")
+        self.assertEqual((receipt.amount, receipt.duration_days, receipt.staked, receipt.status), (40, 7, 40, "confirmed"))
+        self.assertAlmostEqual(receipt.locked_until - receipt.timestamp, 7 * 86400, places=3)
+        self.assertAlmostEqual(receipt.multiplier, 1 + 0.1 * __import__("math").log2(1.04), places=6)
+
+        balance = self.owner.get_balance()
+        self.assertEqual((balance.available, balance.staked, balance.total), (60, 40, 100))
+        self.assertEqual(balance.locked_until, receipt.locked_until)
+        self.assertEqual(balance.multiplier, receipt.multiplier)
+        # Locked: 400 with the unlock time.
+        locked = self.assertRaisesCode(InvalidRequestError, "INVALID_REQUEST", 400, self.owner.unstake)
+        self.assertEqual(locked.details["locked_until"], receipt.locked_until)
+        # Bad durations and amounts name their field; beyond the balance is 402; a reader may not stake.
+        days = self.assertRaisesCode(InvalidRequestError, "INVALID_REQUEST", 400, self.owner.stake, 1, duration_days=400)
+        self.assertEqual(days.details.get("field"), "duration_days")
+        poor = self.assertRaisesCode(InsufficientBalanceError, "INSUFFICIENT_BALANCE", 402, self.owner.stake, 61, 1)
+        self.assertEqual(poor.required, 61)
+        self.assertRaisesCode(ForbiddenError, "FORBIDDEN", 403, self.reader.stake, 1, 1)
+        self.assertRaisesCode(ForbiddenError, "FORBIDDEN", 403, self.reader.unstake)
+        history = self.owner.get_transactions(limit=5)
+        self.assertEqual([(t.type, t.transaction_id) for t in history][:1], [("stake", receipt.transaction_id)])
+
+    def test_another_accounts_balance_and_history(self):
+        other = self.reader.get_balance(address=address(RECIPIENT))
+        self.assertEqual((other.address, other.available, other.pending), (address(RECIPIENT), 1, 0))
+        self.assertEqual([t.type for t in self.reader.get_transactions(address=address(RECIPIENT))], ["genesis"])
+        bad = self.assertRaisesCode(InvalidRequestError, "INVALID_REQUEST", 400, self.reader.get_balance, address="nope")
+        self.assertEqual(bad.details.get("field"), "address")
+
+    def test_an_unstake_receipt_is_read_field_by_field(self):
+        stub = StubServer([(200, {"transaction_id": "e" * 64, "amount": 5.0, "staked": 35.0, "available": 65.0,
+                                  "status": "confirmed", "timestamp": 1.5e9}, {})])
+        try:
+            back = NEUROLedger(NeuroNode(stub.url, api_token="t")).unstake(5)
+            self.assertIsInstance(back, neuroshard.UnstakeReceipt)
+            self.assertEqual((back.transaction_id, back.amount, back.staked, back.available), ("e" * 64, 5, 35, 65))
+            method, path, _, body = stub.requests[0]
+            self.assertEqual((method, path, json.loads(body)), ("POST", "/api/v1/wallet/unstake", {"amount": 5}))
+        finally:
+            stub.close()
+
+
 if __name__ == "__main__":
     BINARY = sys.argv.pop(1)
     unittest.main(verbosity=2)

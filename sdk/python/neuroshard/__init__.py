@@ -9,8 +9,8 @@ from .errors import (ForbiddenError, InsufficientBalanceError, InternalError, In
                      MethodNotAllowedError, NeuroShardError, NodeConnectionError, NodeTimeoutError, NotFoundError,
                      RateLimitedError, UnauthorizedError, UnavailableError)
 from .models import (Balance, Cost, Health, HealthChecks, InferenceMetrics, InferenceResponse, Layer, LayerList,
-                     Metrics, NetworkMetrics, Peer, PeerList, Resources, RewardMetrics, RouteHop, Status, Timing,
-                     Training, TrainingMetrics, Transaction, TransactionList, Usage)
+                     Metrics, NetworkMetrics, Peer, PeerList, Resources, RewardMetrics, RouteHop, StakeReceipt, Status,
+                     Timing, Training, TrainingMetrics, Transaction, TransactionList, UnstakeReceipt, Usage)
 
 __version__ = "0.1.0"
 
@@ -21,5 +21,5 @@ __all__ = [
     "NodeConnectionError", "NodeTimeoutError",
     "Status", "Training", "Resources", "Metrics", "InferenceMetrics", "TrainingMetrics", "NetworkMetrics",
     "RewardMetrics", "InferenceResponse", "Usage", "Cost", "Timing", "RouteHop", "Peer", "PeerList", "Layer",
-    "LayerList", "Health", "HealthChecks", "Balance", "Transaction", "TransactionList",
+    "LayerList", "Health", "HealthChecks", "Balance", "Transaction", "TransactionList", "StakeReceipt", "UnstakeReceipt",
 ]

@@ -11,8 +11,8 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 
 from .errors import (CODES_BY_STATUS, NeuroShardError, NodeConnectionError, NodeTimeoutError, RateLimitedError,
                      UnavailableError, _retry_after, error_from_envelope)
-from .models import (Balance, Health, InferenceResponse, LayerList, Metrics, PeerList, Status, Transaction,
-                     TransactionList)
+from .models import (Balance, Health, InferenceResponse, LayerList, Metrics, PeerList, StakeReceipt, Status,
+                     Transaction, TransactionList, UnstakeReceipt)
 
 __all__ = ["NeuroNode", "NEUROLedger", "InferenceStream"]
 
@@ -334,9 +334,11 @@ class NEUROLedger:
     def __init__(self, node: NeuroNode):
         self.node = node
 
-    def get_balance(self) -> Balance:
-        """GET /api/v1/wallet/balance: `available`, `staked`, `pending`, `total` (NEURO) and `address`."""
-        return Balance.from_dict(self.node.request("GET", "/wallet/balance"))
+    def get_balance(self, address: Optional[str] = None) -> Balance:
+        """GET /api/v1/wallet/balance: `available`, `staked`, `pending`, `total` (NEURO), `address`,
+        and the stake's `locked_until` and `multiplier`. With `address`, that account as the
+        node's ledger holds it."""
+        return Balance.from_dict(self.node.request("GET", "/wallet/balance", params={"address": address}))
 
     def send(self, to: str, amount: float, memo: str = "", idempotency_key: Optional[str] = None) -> Transaction:
         """POST /api/v1/wallet/send: sends `amount` NEURO to address `to` (the 5% fee is paid on
@@ -347,7 +349,21 @@ class NEUROLedger:
         return Transaction.from_dict(self.node.request("POST", "/wallet/send", json_body=body,
                                                        headers={"Idempotency-Key": key}))
 
-    def get_transactions(self, limit: int = 20, offset: int = 0) -> TransactionList:
-        """GET /api/v1/wallet/transactions: transfers and rewards, newest first (limit 1...100)."""
+    def get_transactions(self, limit: int = 20, offset: int = 0, address: Optional[str] = None) -> TransactionList:
+        """GET /api/v1/wallet/transactions: transfers, rewards and stake moves, newest first (limit
+        1...100); with `address`, that account's, as the node's ledger holds it."""
         return TransactionList.from_dict(self.node.request("GET", "/wallet/transactions",
-                                                           params={"limit": limit, "offset": offset}))
+                                                           params={"limit": limit, "offset": offset, "address": address}))
+
+    def stake(self, amount: float, duration_days: int) -> StakeReceipt:
+        """POST /api/v1/wallet/stake: locks `amount` NEURO for `duration_days` (1...365); the stake
+        raises the node's proof rewards by 1 + 0.1·log2(1 + stake/1000). Retried only when the
+        node refused it (429, 503) or the connection was refused: a stake has no idempotency key."""
+        return StakeReceipt.from_dict(self.node.request("POST", "/wallet/stake",
+                                                        json_body={"amount": amount, "duration_days": duration_days}))
+
+    def unstake(self, amount: Optional[float] = None) -> UnstakeReceipt:
+        """POST /api/v1/wallet/unstake: takes `amount` NEURO (the whole stake when None) back once
+        the lock has passed; a locked stake raises InvalidRequestError with `details["locked_until"]`."""
+        body = {} if amount is None else {"amount": amount}
+        return UnstakeReceipt.from_dict(self.node.request("POST", "/wallet/unstake", json_body=body))

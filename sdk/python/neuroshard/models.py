@@ -226,20 +226,51 @@ class Health(_Model):
 
 @dataclass
 class Balance(_Model):
-    """GET /wallet/balance, flattened: `available`, `staked`, `pending`, `total` in NEURO."""
+    """GET /wallet/balance, flattened: `available`, `staked`, `pending`, `total` in NEURO, and the
+    stake's `locked_until` (Unix seconds, None before any stake) and reward `multiplier`."""
     address: Optional[str] = None
     available: Optional[float] = None
     staked: Optional[float] = None
     pending: Optional[float] = None
     total: Optional[float] = None
+    locked_until: Optional[float] = None
+    multiplier: Optional[float] = None
     raw: Dict[str, Any] = _raw_field()
 
     @classmethod
     def from_dict(cls, data: Any):
         data = data if isinstance(data, dict) else {}
         money = data.get("balances") if isinstance(data.get("balances"), dict) else {}
+        stake = data.get("stake") if isinstance(data.get("stake"), dict) else {}
         return cls(address=data.get("address"), available=money.get("available"), staked=money.get("staked"),
-                   pending=money.get("pending"), total=money.get("total"), raw=data)
+                   pending=money.get("pending"), total=money.get("total"), locked_until=stake.get("locked_until"),
+                   multiplier=stake.get("multiplier"), raw=data)
+
+
+@dataclass
+class StakeReceipt(_Model):
+    """POST /wallet/stake: the stake's id, what it moved, the whole stake now and its lock."""
+    transaction_id: Optional[str] = None
+    amount: Optional[float] = None
+    duration_days: Optional[int] = None
+    staked: Optional[float] = None
+    locked_until: Optional[float] = None
+    multiplier: Optional[float] = None
+    status: Optional[str] = None
+    timestamp: Optional[float] = None
+    raw: Dict[str, Any] = _raw_field()
+
+
+@dataclass
+class UnstakeReceipt(_Model):
+    """POST /wallet/unstake: what came back, what stays staked, the available balance now."""
+    transaction_id: Optional[str] = None
+    amount: Optional[float] = None
+    staked: Optional[float] = None
+    available: Optional[float] = None
+    status: Optional[str] = None
+    timestamp: Optional[float] = None
+    raw: Dict[str, Any] = _raw_field()
 
 
 @dataclass
