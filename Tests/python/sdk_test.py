@@ -97,25 +97,37 @@ def envelope(code, message="stub", **details):
     return {"error": {"code": code, "message": message, "details": details}}
 
 
+class FundedNode:
+    """A node of OWNER's token whose genesis gives it 100 NEURO and RECIPIENT 1, with read-only keys."""
+
+    def __init__(self, *api_keys):
+        self.folder = tempfile.mkdtemp(prefix="neuroshard-sdk-")
+        self.genesis = os.path.join(self.folder, "genesis.json")
+        with open(self.genesis, "w") as f:
+            json.dump({"allocations": {address(OWNER): 100, address(RECIPIENT): 1}}, f)
+        keys = [flag for key in api_keys for flag in ("--api-key", key)]
+        self.node = Node(BINARY, OWNER, "--no-training", *keys, "--genesis", self.genesis)
+
+    def stop(self):
+        assert self.node.stop() == 0
+        os.remove(self.genesis)
+        os.rmdir(self.folder)
+
+
 class SDKTest(unittest.TestCase):
     """Wallet calls are limited to 10 a minute per token: the owner's 10 (the limit) are all in
     test_ledger_send_and_history, LIMITED's go to test_rate_limit, READER makes 2."""
 
     @classmethod
     def setUpClass(cls):
-        cls.folder = tempfile.mkdtemp(prefix="neuroshard-sdk-")
-        cls.genesis = os.path.join(cls.folder, "genesis.json")
-        with open(cls.genesis, "w") as f:
-            json.dump({"allocations": {address(OWNER): 100, address(RECIPIENT): 1}}, f)
-        cls.node = Node(BINARY, OWNER, "--no-training", "--api-key", READER, "--api-key", LIMITED, "--genesis", cls.genesis)
+        cls.funded = FundedNode(READER, LIMITED)
+        cls.node = cls.funded.node
         cls.owner = NeuroNode(cls.node.http, api_token=OWNER, timeout=30)
         cls.reader = NeuroNode(cls.node.http, api_token=READER, timeout=30)
 
     @classmethod
     def tearDownClass(cls):
-        assert cls.node.stop() == 0
-        os.remove(cls.genesis)
-        os.rmdir(cls.folder)
+        cls.funded.stop()
 
     def assertRaisesCode(self, cls, code, status, call, *args, **kw):
         """`call` raises `cls` with the envelope's code, the HTTP status, a message and details."""
@@ -443,19 +455,13 @@ class SDKStakeTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.folder = tempfile.mkdtemp(prefix="neuroshard-sdk-stake-")
-        cls.genesis = os.path.join(cls.folder, "genesis.json")
-        with open(cls.genesis, "w") as f:
-            json.dump({"allocations": {address(OWNER): 100, address(RECIPIENT): 1}}, f)
-        cls.node = Node(BINARY, OWNER, "--no-training", "--api-key", READER, "--genesis", cls.genesis)
-        cls.owner = NEUROLedger(NeuroNode(cls.node.http, api_token=OWNER, timeout=30))
-        cls.reader = NEUROLedger(NeuroNode(cls.node.http, api_token=READER, timeout=30))
+        cls.funded = FundedNode(READER)
+        cls.owner = NEUROLedger(NeuroNode(cls.funded.node.http, api_token=OWNER, timeout=30))
+        cls.reader = NEUROLedger(NeuroNode(cls.funded.node.http, api_token=READER, timeout=30))
 
     @classmethod
     def tearDownClass(cls):
-        assert cls.node.stop() == 0
-        os.remove(cls.genesis)
-        os.rmdir(cls.folder)
+        cls.funded.stop()
 
     assertRaisesCode = SDKTest.assertRaisesCode
 
