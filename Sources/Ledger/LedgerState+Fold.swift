@@ -136,14 +136,16 @@ extension LedgerState {
     /// From `seq` on, nothing of `author` counts: the records are taken out of the fold and
     /// dropped, and the pair that proves the fork is kept (and stored, and passed on).
     mutating func cut(_ author: NodeID, at seq: UInt64, evidence: [Record]) {
-        guard var chain = chains[author] else { return }
-        if let fork = chain.fork, fork.seq <= seq { return }
-        let before = chain.versionHash(author)
-        let removed = chain.records.dropFirst(Int(seq) - 1)
+        guard let held = chains[author] else { return }
+        if let fork = held.fork, fork.seq <= seq { return }
+        let before = held.versionHash(author)
+        let removed = Array(held.records.dropFirst(Int(seq) - 1))
+        let oldEvidence = held.fork?.evidence ?? []
+        // (`held` is never written back: the fold below updates this chain's effects in place.)
         unplace(Set(removed.map(\.key)))
         let evidenceIDs = Set(evidence.map(\.id))
         for r in removed where !evidenceIDs.contains(r.id) { journal.append(.drop(r.id)) }
-        if let old = chain.fork { for r in old.evidence where !evidenceIDs.contains(r.id) { journal.append(.drop(r.id)) } }
+        for r in oldEvidence where !evidenceIDs.contains(r.id) { journal.append(.drop(r.id)) }
         let stored = Set(removed.map(\.id))
         for r in evidence { journal.append(stored.contains(r.id) ? .outcome(r.id, .void) : .record(r, .void)) }
         for r in removed {
@@ -154,10 +156,9 @@ extension LedgerState {
             }
         }
         countedRecords -= UInt64(removed.count)
-        chain.truncate(from: seq, keepProofs: rules.maxProofsPerHour)
-        chain.fork = Fork(seq: seq, evidence: evidence.sorted { $0.id < $1.id })
-        summaryHash ^= before ^ chain.versionHash(author)
-        chains[author] = chain
+        chains[author]!.truncate(from: seq, keepProofs: rules.maxProofsPerHour)
+        chains[author]!.fork = Fork(seq: seq, evidence: evidence.sorted { $0.id < $1.id })
+        summaryHash ^= before ^ chains[author]!.versionHash(author)
         if let waiting = pending[author] {
             for s in waiting.keys where s >= seq { pendingCount -= pending[author]!.removeValue(forKey: s)!.count }
             if pending[author]!.isEmpty { pending[author] = nil }

@@ -131,16 +131,17 @@ public struct LedgerState: Sendable {
 
     private mutating func admit(_ r: Record, _ source: RecordSource, _ nowMs: Int64, _ fresh: inout [Fresh],
                                 _ admissions: inout [Admission], _ searched: inout Set<NodeID>) {
-        let chain = chains[r.author]
-        if let fork = chain?.fork, r.seq >= fork.seq {
+        // The chain is read through `chains[…]` each time, never copied out: a copy alive while
+        // `append` writes would make Swift copy the chain's arrays on every record.
+        if let fork = chains[r.author]?.fork, r.seq >= fork.seq {
             let result: Admission.Result = fork.evidence.contains(where: { $0.id == r.id }) ? .duplicate : .void
             count(r, result, source)
             admissions.append(Admission(record: r, result: result))
             return
         }
-        let head = chain?.headSeq ?? 0
+        let head = chains[r.author]?.headSeq ?? 0
         if r.seq <= head {
-            let stored = chain!.records[Int(r.seq) - 1]
+            let stored = chains[r.author]!.records[Int(r.seq) - 1]
             if stored.id == r.id {
                 count(r, .duplicate, source)
                 admissions.append(Admission(record: r, result: .duplicate))
@@ -160,7 +161,7 @@ public struct LedgerState: Sendable {
             return
         }
         if r.seq == head + 1 {
-            if r.previous != (chain?.headID ?? .zero) {
+            if r.previous != (chains[r.author]?.headID ?? .zero) {
                 // A successor of some other record at `head`: the peer's pull answer will show it.
                 searched.insert(r.author)
                 forkSearch[r.author] = max(1, forkSearch[r.author] ?? 1)
@@ -213,14 +214,12 @@ public struct LedgerState: Sendable {
 
     /// Links `r` (the next of its chain) and judges it on its chain; the fold places it later.
     private mutating func append(_ r: Record) -> OrderKey {
-        var chain = chains[r.author] ?? Chain()
-        let before = chain.versionHash(r.author)
-        let recent = chain.validProofs(since: r.timestampMs - 3_600_000)
-        let verdict = rules.verdict(on: r, previous: chain.records.last, lastProofMs: chain.lastProofMs, recentProofs: recent)
-        chain.append(r, verdict, keepProofs: rules.maxProofsPerHour)
-        summaryHash ^= before ^ chain.versionHash(r.author)
+        let before = chains[r.author]?.versionHash(r.author) ?? 0
+        let verdict = rules.verdict(on: r, previous: chains[r.author]?.records.last, lastProofMs: chains[r.author]?.lastProofMs,
+                                    recentProofs: chains[r.author]?.validProofs(since: r.timestampMs - 3_600_000) ?? 0)
+        chains[r.author, default: Chain()].append(r, verdict, keepProofs: rules.maxProofsPerHour)
+        summaryHash ^= before ^ chains[r.author]!.versionHash(r.author)
         countedRecords += 1
-        chains[r.author] = chain
         let key = r.key
         touches[r.author, default: []].insertSorted(key)
         if case .transfer(let p) = r.body {

@@ -64,17 +64,17 @@ extension NodeCore {
         if theyHaveMore { pull(from: peer, now: now) }
     }
 
-    /// Records a peer sent answering this node's pull.
+    /// Records a peer sent answering this node's pull. (One that comes unasked — a late or
+    /// duplicated answer — is taken in all the same: records prove themselves; only an answer to
+    /// a pull still out leads to the next pull.)
     mutating func receiveBatch(_ batch: LedgerBatch, from peer: NodeID, now: Timestamp) {
-        guard ledger != nil, reconciler.pulling.removeValue(forKey: peer) != nil else {
-            // Unasked for: a batch is only ever an answer.
-            metrics.messagesRejected += 1
-            return
-        }
+        guard ledger != nil else { return }
+        let asked = reconciler.pulling.removeValue(forKey: peer) != nil
         let searching = ledger!.forkSearchDepth
         let admissions = ledger!.receive(batch.records, from: .pulled(peer), nowMs: now.milliseconds)
         metrics.recordsPulled += batch.records.count
         noteAdmissions(admissions, from: peer)
+        guard asked else { return }
         if admissions.contains(where: { $0.result == .counted || $0.result == .fork }) {
             reconciler.fruitless[peer] = nil
         } else {
