@@ -33,14 +33,15 @@ import Testing
         }
         #expect(sent.count == 3)
         let payerBalance = try #require((await t.get("/api/v1/wallet/balance")["balances"] as? [String: Any])?["available"] as? Double)
-        #expect(abs(payerBalance - (100 - 15.75)) < 1e-9)
+        // (Within a proof's reward: a node signs one a minute, for about 0.0001 NEURO.)
+        #expect(abs(payerBalance - (100 - 15.75)) < 0.01)
 
         // Back with the same data folder: it sees the payments within 10 s, from its own API.
         let restarted = Date()
         u = try node("pay-U", [t])
         let paid = await eventually(within: 10) {
             let balance = await u.get("/api/v1/wallet/balance")["balances"] as? [String: Any]
-            return (balance?["available"] as? Double).map { abs($0 - 115) < 1e-9 } ?? false
+            return (balance?["available"] as? Double).map { abs($0 - 115) < 0.01 } ?? false
         }
         let seen = await u.get("/api/v1/wallet/balance")
         #expect(paid, "U's balance after \(Date().timeIntervalSince(restarted)) s: \(seen); log: \(u.log)")
@@ -59,7 +60,7 @@ import Testing
         let payee = await v.get("/api/v1/wallet/transactions?address=\(u.id)")["transactions"] as? [[String: Any]] ?? []
         #expect(Set(payee.filter { $0["type"] as? String == "received" }.compactMap { $0["transaction_id"] as? String }) == Set(sent))
         let uBalance = await v.get("/api/v1/wallet/balance?address=\(u.id)")["balances"] as? [String: Any]
-        #expect((uBalance?["available"] as? Double).map { abs($0 - 115) < 1e-9 } == true)
+        #expect((uBalance?["available"] as? Double).map { abs($0 - 115) < 0.01 } == true)
 
         // One state: the three digests agree (proofs keep coming, so at some moment).
         let agree = await eventually(within: 20) {
