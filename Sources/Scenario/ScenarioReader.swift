@@ -164,8 +164,8 @@ public enum ScenarioReader {
         return groups
     }
 
-    /// A behaviour is either a way of sharing pseudo-gradients (`sign_flip`, …) or, with the
-    /// `_proof` suffix, a way of cheating the ledger (`forged_proof`, …).
+    /// A behaviour is either a way of sharing pseudo-gradients (`sign_flip`, …) or a way of
+    /// cheating the ledger (`forged_proof`, …, `equivocating_transfer`, `backdated_chain`).
     private static func readBehaviour(_ value: YAMLValue) throws(ScenarioError) -> (Behaviour, LedgerConduct) {
         var kind: String
         var params: YAMLMap? = nil

@@ -30,7 +30,7 @@ public final class Simulation {
     /// Each timed fault as it fired, for the report's time axis.
     var firedFaults: [FiredFault] = []
     var curve = LossCurve()
-    /// When the live honest ledgers last agreed, for `ledger.convergence_seconds`.
+    /// How long the live honest ledgers took to agree after the last disturbance (`ledger.convergence_seconds`).
     var ledgerWatch = LedgerWatch()
     /// When each node first started (true nanoseconds).
     var startTimes: [Int64?] = []
