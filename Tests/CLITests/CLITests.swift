@@ -4,17 +4,17 @@ import Testing
 // MARK: - simulate
 
 @Suite struct SimulateTests {
-    @Test func helpExitsZero() throws {
-        let run = try neuroshard(["--help"])
+    @Test func helpExitsZero() async throws {
+        let run = try await neuroshard(["--help"])
         #expect(run.status == 0)
         #expect(run.stdout.contains("simulate"))
         #expect(run.stdout.contains("sweep"))
     }
 
-    @Test func quickstartWritesItsResults() throws {
+    @Test func quickstartWritesItsResults() async throws {
         let out = try temporaryFolder()
         defer { cleanUp(out) }
-        let run = try neuroshard(["simulate", "Scenarios/quickstart.yaml", "--out", out.path])
+        let run = try await neuroshard(["simulate", "Scenarios/quickstart.yaml", "--out", out.path])
         #expect(run.status == 0, "stderr: \(run.stderr)")
 
         let folder = out.appendingPathComponent("quickstart/42")
@@ -76,11 +76,11 @@ import Testing
         #expect(run.stdout.contains("PASSED"))
     }
 
-    @Test func anotherSeedGoesToItsOwnFolder() throws {
+    @Test func anotherSeedGoesToItsOwnFolder() async throws {
         let out = try temporaryFolder()
         defer { cleanUp(out) }
-        let a = try neuroshard(["simulate", "Scenarios/quickstart.yaml", "--out", out.path])
-        let b = try neuroshard(["simulate", "Scenarios/quickstart.yaml", "--seed", "5", "--out", out.path])
+        let a = try await neuroshard(["simulate", "Scenarios/quickstart.yaml", "--out", out.path])
+        let b = try await neuroshard(["simulate", "Scenarios/quickstart.yaml", "--seed", "5", "--out", out.path])
         #expect(a.status == 0, "stderr: \(a.stderr)")
         #expect(b.status == 0 || b.status == 1, "stderr: \(b.stderr)")
         let first = try readJSON(out.appendingPathComponent("quickstart/42/summary.json").path)
@@ -92,13 +92,13 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("quickstart/5/trace.log").path))
     }
 
-    @Test func sameSeedSameTraceHash() throws {
+    @Test func sameSeedSameTraceHash() async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let file = try writeScenario(tinyScenario(name: "again", expect: passingExpectations), named: "again.yaml", in: work)
         let outA = work.appendingPathComponent("a"), outB = work.appendingPathComponent("b")
-        #expect(try neuroshard(["simulate", file, "--out", outA.path]).status == 0)
-        #expect(try neuroshard(["simulate", file, "--out", outB.path]).status == 0)
+        #expect(try await neuroshard(["simulate", file, "--out", outA.path]).status == 0)
+        #expect(try await neuroshard(["simulate", file, "--out", outB.path]).status == 0)
         let a = try readJSON(outA.appendingPathComponent("again/1/summary.json").path)
         let b = try readJSON(outB.appendingPathComponent("again/1/summary.json").path)
         #expect(a["trace_hash"] as? String != nil)
@@ -108,13 +108,13 @@ import Testing
         #expect(traceA != nil && traceA == traceB)
     }
 
-    @Test func failingExpectationExitsOne() throws {
+    @Test func failingExpectationExitsOne() async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let file = try writeScenario(tinyScenario(name: "tiny-fail", expect: failingExpectations),
                                      named: "tiny-fail.yaml", in: work)
         let out = work.appendingPathComponent("out")
-        let run = try neuroshard(["simulate", file, "--out", out.path])
+        let run = try await neuroshard(["simulate", file, "--out", out.path])
         #expect(run.status == 1, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
         let summary = try readJSON(out.appendingPathComponent("tiny-fail/1/summary.json").path)
         #expect(summary["passed"] as? Bool == false)
@@ -132,18 +132,18 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("tiny-fail/1/metrics.csv").path))
     }
 
-    @Test func quietPrintsOneLine() throws {
+    @Test func quietPrintsOneLine() async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let file = try writeScenario(tinyScenario(name: "quiet", expect: passingExpectations), named: "q.yaml", in: work)
-        let run = try neuroshard(["simulate", file, "--quiet", "--seed", "8", "--out", work.appendingPathComponent("out").path])
+        let run = try await neuroshard(["simulate", file, "--quiet", "--seed", "8", "--out", work.appendingPathComponent("out").path])
         #expect(run.status == 0)
         #expect(run.stdoutLines.count == 1, "\(run.stdout)")
         #expect(run.stdout.contains("quiet seed 8"))
         #expect(run.stdout.contains("passed"))
     }
 
-    @Test func badScenarioFileExitsTwoWithOneLine() throws {
+    @Test func badScenarioFileExitsTwoWithOneLine() async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let file = try writeScenario("""
@@ -156,7 +156,7 @@ import Testing
                 behaviour: evil
             """, named: "broken.yaml", in: work)
         let out = work.appendingPathComponent("out")
-        let run = try neuroshard(["simulate", file, "--out", out.path])
+        let run = try await neuroshard(["simulate", file, "--out", out.path])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
         #expect(run.stderr.contains("\(file):7:"), "stderr does not name file:line: \(run.stderr)")
@@ -169,7 +169,7 @@ import Testing
     /// there) is refused before anything is written.
     @Test(arguments: [("{data: {path: TINY}}", "variant a: the text in"),
                       ("{data: {path: /usr/share/common-licenses}}", "variant b: data.path")])
-    func unbuildableModelExitsTwoWithOneLine(variant: String, message: String) throws {
+    func unbuildableModelExitsTwoWithOneLine(variant: String, message: String) async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let tiny = work.appendingPathComponent("tiny")
@@ -186,67 +186,67 @@ import Testing
               b: {}
             """, named: "model.yaml", in: work)
         let out = work.appendingPathComponent("out")
-        let run = try neuroshard(["simulate", file, "--out", out.path])
+        let run = try await neuroshard(["simulate", file, "--out", out.path])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
         #expect(run.stderr.contains(message), "stderr: \(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
-    @Test func yamlSyntaxErrorExitsTwoWithOneLine() throws {
+    @Test func yamlSyntaxErrorExitsTwoWithOneLine() async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let file = try writeScenario("seed: 1\nduration: 2m\nnodes: [{group: a}\n", named: "syntax.yaml", in: work)
         let out = work.appendingPathComponent("out")
-        let run = try neuroshard(["simulate", file, "--out", out.path])
+        let run = try await neuroshard(["simulate", file, "--out", out.path])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
         #expect(run.stderr.contains(file))
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
-    @Test func unknownFlagExitsTwoWithOneLine() throws {
+    @Test func unknownFlagExitsTwoWithOneLine() async throws {
         let out = try temporaryFolder()
         defer { cleanUp(out) }
         let target = out.appendingPathComponent("results")
-        let run = try neuroshard(["simulate", "Scenarios/quickstart.yaml", "--frobnicate", "--out", target.path])
+        let run = try await neuroshard(["simulate", "Scenarios/quickstart.yaml", "--frobnicate", "--out", target.path])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
         #expect(run.stderr.contains("frobnicate"))
         #expect(!FileManager.default.fileExists(atPath: target.path))
     }
 
-    @Test func badSeedValueExitsTwo() throws {
-        let run = try neuroshard(["simulate", "Scenarios/quickstart.yaml", "--seed", "-4", "--out", "/nonexistent/x"])
+    @Test func badSeedValueExitsTwo() async throws {
+        let run = try await neuroshard(["simulate", "Scenarios/quickstart.yaml", "--seed", "-4", "--out", "/nonexistent/x"])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
     }
 
-    @Test func missingArgumentExitsTwo() throws {
-        let run = try neuroshard(["simulate"])
+    @Test func missingArgumentExitsTwo() async throws {
+        let run = try await neuroshard(["simulate"])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
     }
 
-    @Test func unwritableOutExitsTwo() throws {
+    @Test func unwritableOutExitsTwo() async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let file = try writeScenario(tinyScenario(name: "blocked", expect: passingExpectations), named: "b.yaml", in: work)
         // --out names a regular file, so no folder can be made under it.
         let blocker = work.appendingPathComponent("not-a-folder")
         try "x".write(to: blocker, atomically: true, encoding: .utf8)
-        let run = try neuroshard(["simulate", file, "--out", blocker.path])
+        let run = try await neuroshard(["simulate", file, "--out", blocker.path])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
         #expect(run.stderr.contains(blocker.path))
     }
 
-    @Test func missingFileExitsTwo() throws {
+    @Test func missingFileExitsTwo() async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let missing = work.appendingPathComponent("no-such-scenario.yaml").path
         let out = work.appendingPathComponent("out")
-        let run = try neuroshard(["simulate", missing, "--out", out.path])
+        let run = try await neuroshard(["simulate", missing, "--out", out.path])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
         #expect(run.stderr.contains(missing))
@@ -268,12 +268,12 @@ import Testing
         return rows
     }
 
-    @Test func sweepRunsEverySeed() throws {
+    @Test func sweepRunsEverySeed() async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let file = try writeScenario(tinyScenario(name: "sweep-ok", expect: passingExpectations), named: "ok.yaml", in: work)
         let out = work.appendingPathComponent("out")
-        let run = try neuroshard(["sweep", file, "--seeds", "1..4", "--jobs", "2", "--out", out.path])
+        let run = try await neuroshard(["sweep", file, "--seeds", "1..4", "--jobs", "2", "--out", out.path])
         #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
         let rows = seedRows(run)
         #expect(rows.keys.sorted() == [1, 2, 3, 4], "\(run.stdout)")
@@ -295,30 +295,30 @@ import Testing
         #expect(hashes.count == 4)
     }
 
-    @Test func shardRunsItsShareOfSeeds() throws {
+    @Test func shardRunsItsShareOfSeeds() async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let file = try writeScenario(tinyScenario(name: "sweep-shard", expect: passingExpectations),
                                      named: "shard.yaml", in: work)
         let out = work.appendingPathComponent("out")
-        let run = try neuroshard(["sweep", file, "--seeds", "1..4", "--jobs", "2", "--shard", "2/2", "--out", out.path])
+        let run = try await neuroshard(["sweep", file, "--seeds", "1..4", "--jobs", "2", "--shard", "2/2", "--out", out.path])
         #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
         #expect(seedRows(run).keys.sorted() == [2, 4], "\(run.stdout)")
         #expect(run.stdout.contains("2 passed, 0 failed"))
         #expect(contents(of: out.appendingPathComponent("sweep-shard")).filter { !$0.contains("/") } == ["2", "4"])
 
-        let other = try neuroshard(["sweep", file, "--seeds", "1..4", "--jobs", "2", "--shard", "1/2", "--out", out.path])
+        let other = try await neuroshard(["sweep", file, "--seeds", "1..4", "--jobs", "2", "--shard", "1/2", "--out", out.path])
         #expect(other.status == 0)
         #expect(seedRows(other).keys.sorted() == [1, 3], "\(other.stdout)")
     }
 
-    @Test func failingSeedsPrintTheirReplayCommand() throws {
+    @Test func failingSeedsPrintTheirReplayCommand() async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let file = try writeScenario(tinyScenario(name: "sweep-fail", expect: failingExpectations),
                                      named: "fail.yaml", in: work)
         let out = work.appendingPathComponent("out")
-        let run = try neuroshard(["sweep", file, "--seeds", "3..5", "--jobs", "2", "--out", out.path])
+        let run = try await neuroshard(["sweep", file, "--seeds", "3..5", "--jobs", "2", "--out", out.path])
         #expect(run.status == 1, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
         #expect(run.stdout.contains("0 passed, 3 failed"))
         let replays = run.stdoutLines.filter { $0.hasPrefix("replay:") }.map(String.init)
@@ -327,7 +327,7 @@ import Testing
             #expect(row.split(separator: " ").dropFirst().first == "FAIL", "seed \(seed): \(row)")
         }
         // The replay command reproduces the failure.
-        let replay = try neuroshard(["simulate", file, "--seed", "4", "--out", work.appendingPathComponent("replay").path])
+        let replay = try await neuroshard(["simulate", file, "--seed", "4", "--out", work.appendingPathComponent("replay").path])
         #expect(replay.status == 1)
         let swept = try readJSON(out.appendingPathComponent("sweep-fail/4/summary.json").path)
         let replayed = try readJSON(work.appendingPathComponent("replay/sweep-fail/4/summary.json").path)
@@ -335,11 +335,11 @@ import Testing
         #expect(swept["trace_hash"] as? String == replayed["trace_hash"] as? String)
     }
 
-    @Test func reversedSeedRangeExitsTwo() throws {
+    @Test func reversedSeedRangeExitsTwo() async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let out = work.appendingPathComponent("out")
-        let run = try neuroshard(["sweep", "Scenarios/quickstart.yaml", "--seeds", "5..1", "--out", out.path])
+        let run = try await neuroshard(["sweep", "Scenarios/quickstart.yaml", "--seeds", "5..1", "--out", out.path])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
         #expect(run.stderr.contains("--seeds"))
@@ -348,20 +348,20 @@ import Testing
     }
 
     @Test(arguments: [["--shard", "3/2"], ["--shard", "0/2"], ["--shard", "x"], ["--jobs", "0"], ["--seeds", "1-4"]])
-    func badSweepFlagsExitTwo(extra: [String]) throws {
+    func badSweepFlagsExitTwo(extra: [String]) async throws {
         var arguments = ["sweep", "Scenarios/quickstart.yaml", "--seeds", "1..2"]
         if extra.first == "--seeds" { arguments = ["sweep", "Scenarios/quickstart.yaml"] }
-        let run = try neuroshard(arguments + extra)
+        let run = try await neuroshard(arguments + extra)
         #expect(run.status == 2, "\(extra): \(run.stdout)")
         #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
     }
 
-    @Test func sweepOfABadFileExitsTwo() throws {
+    @Test func sweepOfABadFileExitsTwo() async throws {
         let work = try temporaryFolder()
         defer { cleanUp(work) }
         let file = try writeScenario("seed: 1\nduration: 2m\nnodes: [{group: a}]\ncolour: red\n", named: "bad.yaml", in: work)
         let out = work.appendingPathComponent("out")
-        let run = try neuroshard(["sweep", file, "--seeds", "1..2", "--out", out.path])
+        let run = try await neuroshard(["sweep", file, "--seeds", "1..2", "--out", out.path])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
         #expect(run.stderr.contains("\(file):4:"))

@@ -18,7 +18,7 @@ let chromiumBinary: URL? = {
 
 /// Runs headless Chromium with `arguments` plus the flags every run needs (its own throw-away
 /// profile, no sandbox or GPU in containers); returns its standard output.
-private func runChromium(_ arguments: [String], timeout: Double = 90) throws -> String {
+private func runChromium(_ arguments: [String], timeout: Double = 90) async throws -> String {
     guard let binary = chromiumBinary else {
         throw ChromiumError(description: "Chromium not found (looked at $CHROMIUM, /usr/bin/chromium, …): "
             + "run scripts/setup.sh, which installs it; the browser tests need it")
@@ -39,9 +39,7 @@ private func runChromium(_ arguments: [String], timeout: Double = 90) throws -> 
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-    if process.isRunning {
+    if !(await exited(process, within: timeout)) {
         process.terminate()
         process.waitUntilExit()
         throw ChromiumError(description: "chromium \(arguments.joined(separator: " ")) ran longer than \(timeout) s")
@@ -58,8 +56,8 @@ private func runChromium(_ arguments: [String], timeout: Double = 90) throws -> 
 
 /// The page at `url` as the browser holds it after loading and `budgetMs` of virtual time
 /// (timers and scripts run): the serialized DOM.
-func renderedDOM(url: URL, budgetMs: Int = 2000) throws -> String {
-    let dom = try runChromium(["--virtual-time-budget=\(budgetMs)", "--dump-dom", url.absoluteString])
+func renderedDOM(url: URL, budgetMs: Int = 2000) async throws -> String {
+    let dom = try await runChromium(["--virtual-time-budget=\(budgetMs)", "--dump-dom", url.absoluteString])
     guard dom.contains("<html") || dom.contains("<body") else {
         throw ChromiumError(description: "chromium dumped no DOM for \(url): \(dom.prefix(500))")
     }
@@ -67,9 +65,9 @@ func renderedDOM(url: URL, budgetMs: Int = 2000) throws -> String {
 }
 
 /// A PNG of the page at `url` in a `width`×`height` window.
-func screenshot(url: URL, to file: URL, width: Int = 1200, height: Int = 900, budgetMs: Int = 2000) throws {
+func screenshot(url: URL, to file: URL, width: Int = 1200, height: Int = 900, budgetMs: Int = 2000) async throws {
     try? FileManager.default.removeItem(at: file)
-    _ = try runChromium(["--hide-scrollbars", "--window-size=\(width),\(height)", "--virtual-time-budget=\(budgetMs)",
+    _ = try await runChromium(["--hide-scrollbars", "--window-size=\(width),\(height)", "--virtual-time-budget=\(budgetMs)",
                          "--screenshot=" + file.path, url.absoluteString])
     guard let size = try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int, size > 0 else {
         throw ChromiumError(description: "chromium wrote no screenshot to \(file.path)")

@@ -17,14 +17,14 @@ import Testing
     @Test func threeNodesSplitTheModelTrainItAndSurviveACrash() async throws {
         // Inference pays the other nodes of its route: every node starts with some NEURO.
         let genesis = ["--genesis", try genesisFile(funding: ["token-a", "token-b", "token-c"])]
-        let a = try NodeProcess(token: "token-a", Self.twoLayers + genesis)
+        let a = try await NodeProcess(token: "token-a", Self.twoLayers + genesis)
         let first = await Self.layers(a)
         #expect(first == [0, 1])
-        let b = try NodeProcess(token: "token-b", Self.twoLayers + genesis + ["--seed-peers", a.grpc])
+        let b = try await NodeProcess(token: "token-b", Self.twoLayers + genesis + ["--seed-peers", a.grpc])
         #expect(await eventually(within: 20) { await Self.layers(b) == [2, 3] }, "\(b.log)")
         // A latecomer finds every layer held: it doubles the first half and pulls its weights
         // from the holder with GetCheckpoint.
-        let c = try NodeProcess(token: "token-c", Self.twoLayers + genesis + ["--seed-peers", a.grpc])
+        let c = try await NodeProcess(token: "token-c", Self.twoLayers + genesis + ["--seed-peers", a.grpc])
         #expect(await eventually(within: 20) { await Self.layers(c) == [0, 1] }, "\(c.log)")
         #expect(await eventually(within: 10) { c.log.contains("checkpoint of layers 0..<2 from \(a.id.prefix(8))") }, "\(c.log)")
 
@@ -95,10 +95,10 @@ import Testing
     /// through all three, answered whole or as Server-Sent Events.
     @Test func inferenceRunsThroughAllThreeNodes() async throws {
         let genesis = ["--genesis", try genesisFile(funding: ["token-a", "token-b", "token-c"])]
-        let a = try NodeProcess(token: "token-a", ["--memory", "1.6", "--no-training"] + genesis)
-        let b = try NodeProcess(token: "token-b", ["--memory", "0.8", "--no-training", "--seed-peers", a.grpc] + genesis)
+        let a = try await NodeProcess(token: "token-a", ["--memory", "1.6", "--no-training"] + genesis)
+        let b = try await NodeProcess(token: "token-b", ["--memory", "0.8", "--no-training", "--seed-peers", a.grpc] + genesis)
         #expect(await eventually(within: 20) { await Self.layers(b) == [2] }, "\(b.log)")
-        let c = try NodeProcess(token: "token-c", ["--memory", "0.8", "--no-training", "--seed-peers", a.grpc] + genesis)
+        let c = try await NodeProcess(token: "token-c", ["--memory", "0.8", "--no-training", "--seed-peers", a.grpc] + genesis)
         #expect(await eventually(within: 20) { await Self.layers(c) == [3] }, "\(c.log)")
         // Each node knows where every layer is before it plans a route.
         #expect(await eventually(within: 20) {

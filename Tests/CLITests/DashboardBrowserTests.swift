@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func thePageIsServedWithoutAuthAndFetchesNothingElsewhere() async throws {
-        let node = try NodeProcess(token: Self.token, ["--no-training"])
+        let node = try await NodeProcess(token: Self.token, ["--no-training"])
         for path in ["/", "/index.html"] {
             let page = try await fetch(node, path)
             #expect(page.status == 200, "\(path)")
@@ -53,7 +53,7 @@ import Testing
         let dir = try temporaryFolder("dashboard")
         defer { cleanUp(dir) }
         let genesis = try genesisFile(funding: [Self.token, Self.recipient])
-        let node = try NodeProcess(token: Self.token, ["--genesis", genesis, "--data-dir", dir.path])
+        let node = try await NodeProcess(token: Self.token, ["--genesis", genesis, "--data-dir", dir.path])
 
         // A lone node ends a DiLoCo round about every second: wait for a few losses (polling
         // gently: the status class allows 100 calls a minute, and the page needs some).
@@ -120,11 +120,11 @@ import Testing
                 try await Task.sleep(for: .seconds(1))
                 history = ((await node.get("/api/v1/metrics"))["training"] as? [String: Any])?["loss_history"] as? [[String: Any]] ?? []
             }
-            peer = try NodeProcess(token: "dashboard-peer", ["--no-training", "--seed-peers", node.grpc, "--data-dir", dir.appendingPathComponent("peer").path])
+            peer = try await NodeProcess(token: "dashboard-peer", ["--no-training", "--seed-peers", node.grpc, "--data-dir", dir.appendingPathComponent("peer").path])
             for _ in 0..<20 where (await node.get("/api/v1/status"))["peer_count"] as? Int != 1 { try await Task.sleep(for: .seconds(1)) }
         }
         let shot = dir.appendingPathComponent("dashboard.png")
-        try screenshot(url: url, to: shot, width: 1200, height: 900, budgetMs: 3000)
+        try await screenshot(url: url, to: shot, width: 1200, height: 900, budgetMs: 3000)
         #expect(try Data(contentsOf: shot).prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
         if forDocs {
             _ = peer?.stop()
@@ -137,8 +137,8 @@ import Testing
     }
 
     @Test func withoutATokenItAsksForOneAndWithAWrongOneItSays401() async throws {
-        let node = try NodeProcess(token: Self.token, ["--no-training"])
-        let bare = try renderedDOM(url: URL(string: node.base.absoluteString + "/")!, budgetMs: 1500)
+        let node = try await NodeProcess(token: Self.token, ["--no-training"])
+        let bare = try await renderedDOM(url: URL(string: node.base.absoluteString + "/")!, budgetMs: 1500)
         #expect(bare.contains(#"data-state="prompt""#), "\(bare.prefix(300))")
         #expect(bare.contains(#"<section id="prompt">"#), "the prompt is shown")
         #expect(bare.contains(#"<section id="dash" class="grid" hidden="">"#), "the figures are not")
@@ -162,7 +162,7 @@ import Testing
     private func loadedDOM(_ url: URL, state: String? = nil) async throws -> String {
         var dom = ""
         for attempt in 1...3 {
-            dom = try renderedDOM(url: url, budgetMs: 1500 * attempt)
+            dom = try await renderedDOM(url: url, budgetMs: 1500 * attempt)
             let done = state.map { dom.contains(#"data-state="\#($0)""#) } ?? dom.contains(#"data-loaded="true""#)
             if done { return dom }
         }

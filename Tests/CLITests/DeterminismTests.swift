@@ -9,12 +9,15 @@ let slowScenarios = ["byzantine.yaml"]
 let runSlow = ProcessInfo.processInfo.environment["NEUROSHARD_SLOW"] == "1"
 
 @Test(arguments: shippedScenarios.filter { file in runSlow || !slowScenarios.contains { file.hasSuffix($0) } })
-func sameSeedSameTraceAcrossProcesses(file: String) throws {
+func sameSeedSameTraceAcrossProcesses(file: String) async throws {
     let binary = try #require(neuroshardBinary)
     let outs = try [temporaryFolder("determinism"), temporaryFolder("determinism")]
     defer { for out in outs { cleanUp(out) } }
     let runs = try outs.map { try startNeuroshard(binary, ["simulate", file, "--out", $0.path, "--quiet"]) }
-    for run in runs { run.waitUntilExit() }
+    for run in runs {
+        _ = await exited(run, within: 1_800)
+        run.waitUntilExit()
+    }
     let folders = outs.map { out in
         contents(of: out).first { $0.hasSuffix("summary.json") }.map { out.appendingPathComponent($0).deletingLastPathComponent() }
     }
@@ -46,10 +49,10 @@ func firstDifference(_ a: URL, _ b: URL) -> String {
 /// Opt-in (`NEUROSHARD_SLOW=1`): a few minutes on two cores.
 @Test(.enabled(if: runSlow),
       arguments: shippedScenarios.filter { file in ["churn", "partition", "quickstart", "rate-limits"].contains { file.hasSuffix("/\($0).yaml") } })
-func everySeedPasses(file: String) throws {
+func everySeedPasses(file: String) async throws {
     let out = try temporaryFolder("sweep")
     defer { cleanUp(out) }
-    let run = try neuroshard(["sweep", file, "--seeds", "1..100", "--jobs", "2", "--out", out.path], timeout: 1800)
+    let run = try await neuroshard(["sweep", file, "--seeds", "1..100", "--jobs", "2", "--out", out.path], timeout: 1800)
     #expect(run.status == 0, "\(run.stdoutLines.filter { $0.hasPrefix("replay") })")
     #expect(run.stdout.contains("100 passed, 0 failed"))
 }

@@ -7,8 +7,8 @@ import Testing
 /// those tokens and compares with their ready line, `/api/v1/status` and wallet address
 /// (SPEC §3: the same token must give the same address as the original Python network).
 @Suite struct IdentityCrossCheckTests {
-    @Test func pythonCryptographyDerivesTheSameNodeIDFromATokenAndFromABIP39Phrase() throws {
-        let (status, text) = try runPythonScript("identity_check.py", timeout: 120)
+    @Test func pythonCryptographyDerivesTheSameNodeIDFromATokenAndFromABIP39Phrase() async throws {
+        let (status, text) = try await runPythonScript("identity_check.py", timeout: 120)
         #expect(!text.contains("No module named 'cryptography'"), "the venv lacks cryptography: run scripts/setup.sh")
         #expect(status == 0, "\(text)")
         #expect(text.contains("identity cross-check passed"), "\(text)")

@@ -12,14 +12,14 @@ import Testing
         let genesis = try genesisFile(funding: ["pay-T", "pay-U"])
         let folder = try temporaryFolder("ledger-convergence")
         defer { cleanUp(folder) }
-        func node(_ token: String, _ seeds: [NodeProcess] = []) throws -> NodeProcess {
+        func node(_ token: String, _ seeds: [NodeProcess] = []) async throws -> NodeProcess {
             var arguments = ["--no-training", "--memory", "1.6", "--genesis", genesis,
                              "--data-dir", folder.appendingPathComponent(token).path]
             if !seeds.isEmpty { arguments += ["--seed-peers", seeds.map(\.grpc).joined(separator: ",")] }
-            return try NodeProcess(token: token, arguments)
+            return try await NodeProcess(token: token, arguments)
         }
-        let t = try node("pay-T")
-        var u = try node("pay-U", [t])
+        let t = try await node("pay-T")
+        var u = try await node("pay-U", [t])
         #expect(await eventually(within: 20) { await t.get("/api/v1/status")["peer_count"] as? Int == 1 }, "\(t.log)")
 
         // U crashes; T pays it three times while it is down.
@@ -38,7 +38,7 @@ import Testing
 
         // Back with the same data folder: it sees the payments within 10 s, from its own API.
         let restarted = Date()
-        u = try node("pay-U", [t])
+        u = try await node("pay-U", [t])
         let paid = await eventually(within: 10) {
             let balance = await u.get("/api/v1/wallet/balance")["balances"] as? [String: Any]
             return (balance?["available"] as? Double).map { abs($0 - 115) < 0.01 } ?? false
@@ -51,7 +51,7 @@ import Testing
         #expect(received.allSatisfy { $0["from"] as? String == t.id })
 
         // A node started after all this holds both histories.
-        let v = try node("pay-V", [t])
+        let v = try await node("pay-V", [t])
         let caughtUp = await eventually(within: 15) {
             let history = await v.get("/api/v1/wallet/transactions?address=\(t.id)")["transactions"] as? [[String: Any]] ?? []
             return history.filter { $0["type"] as? String == "sent" }.count == 3

@@ -81,7 +81,7 @@ import Wire
         var retried = 0, retriedPresent = 0, delays: [Int] = []
 
         for round in 0...Self.rounds {
-            let node = try NodeProcess(token: token, arguments)
+            let node = try await NodeProcess(token: token, arguments)
             #expect(node.id == me, "the node's id is not SigningKey(token:).nodeID")
             // The node recovered its ledger after the last crash: hold it against the answers.
             var present = try context.inspect(attempts, proofs: proofs, round: round)

@@ -16,7 +16,7 @@ final class NodeProcess: @unchecked Sendable {
     /// host:port of its gRPC server, for other nodes' `--seed-peers`.
     let grpc: String
 
-    init(token: String = "secret", _ extra: [String] = [], readyWithin timeout: Double = 30) throws {
+    init(token: String = "secret", _ extra: [String] = [], readyWithin timeout: Double = 30) async throws {
         guard let binary = neuroshardBinary else { throw CLIError("neuroshard is not built") }
         self.token = token
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("neuroshard-node-\(UUID().uuidString).log")
@@ -36,7 +36,7 @@ final class NodeProcess: @unchecked Sendable {
                 process.terminate()
                 throw CLIError("the node was not ready in \(timeout) s: \((try? String(contentsOf: logFile, encoding: .utf8)) ?? "")")
             }
-            Thread.sleep(forTimeInterval: 0.02)
+            try? await Task.sleep(for: .milliseconds(20))
         }
         guard let words = ready, words.count >= 10, let url = URL(string: String(words[7])) else {
             throw CLIError("ready line: \(ready ?? [])")

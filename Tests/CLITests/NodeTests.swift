@@ -8,7 +8,7 @@ import Testing
 /// its HTTP API through real sockets, and a clean stop on SIGTERM.
 @Suite(.serialized) struct NodeTests {
     @Test func servesTheAPIAndStopsCleanly() async throws {
-        let node = try NodeProcess(["--no-training"])
+        let node = try await NodeProcess(["--no-training"])
         let health = try await node.call("GET", "/api/v1/health", anonymous: true)
         #expect(health.status == 200)
 
@@ -43,7 +43,7 @@ import Testing
     /// Over real sockets the status class allows exactly 100 calls a minute per token: the 101st
     /// gets 429 with `Retry-After`, and after that many seconds the token passes again.
     @Test func theHundredAndFirstStatusCallIsLimited() async throws {
-        let node = try NodeProcess(["--no-training"])
+        let node = try await NodeProcess(["--no-training"])
         for i in 1...100 {
             let r = try await node.call("GET", "/api/v1/status")
             if r.status != 200 { Issue.record("call \(i) got \(r.status)"); break }
@@ -67,12 +67,12 @@ import Testing
     @Test func aRestartKeepsIdentityAndState() async throws {
         let dir = try temporaryFolder("node")
         defer { cleanUp(dir) }
-        let first = try NodeProcess(["--no-training", "--data-dir", dir.path])
+        let first = try await NodeProcess(["--no-training", "--data-dir", dir.path])
         let before = try await first.call("GET", "/api/v1/status")
         #expect(first.stop().status == 0)
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("state.bin").path))
 
-        let second = try NodeProcess(["--no-training", "--data-dir", dir.path])
+        let second = try await NodeProcess(["--no-training", "--data-dir", dir.path])
         #expect(second.id == first.id)
         let after = try await second.call("GET", "/api/v1/status")
         #expect(after.json["layers"] as? [Int] == before.json["layers"] as? [Int])
@@ -83,18 +83,18 @@ import Testing
         var bytes = try Data(contentsOf: file)
         bytes[bytes.count / 2] ^= 0xFF
         try bytes.write(to: file)
-        let refused = try neuroshard(["--token", "t", "--port", "0", "--data-dir", dir.path])
+        let refused = try await neuroshard(["--token", "t", "--port", "0", "--data-dir", dir.path])
         #expect(refused.status != 0)
         #expect(refused.stderrLines.count == 1 && refused.stderr.contains("corrupted"), "\(refused.stderr)")
         #expect(try Data(contentsOf: file) == bytes)
     }
 
-    @Test func aBadFlagPrintsOneLineAndExitsTwo() throws {
-        let run = try neuroshard(["--token", "t", "--port", "70000"])
+    @Test func aBadFlagPrintsOneLineAndExitsTwo() async throws {
+        let run = try await neuroshard(["--token", "t", "--port", "70000"])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "\(run.stderr)")
         #expect(run.stderr.contains("--port"))
-        let missing = try neuroshard(["--port", "8000"])
+        let missing = try await neuroshard(["--port", "8000"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("--token"))
     }

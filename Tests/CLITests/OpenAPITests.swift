@@ -91,8 +91,8 @@ import Yams
 
     @Test func everyResponseFitsTheDocument() async throws {
         let genesis = ["--genesis", try genesisFile(funding: ["token-a", "token-b"])]
-        let a = try NodeProcess(token: "token-a", ["--no-training", "--api-key", "reader"] + genesis)
-        let b = try NodeProcess(token: "token-b", ["--no-training", "--seed-peers", a.grpc] + genesis)
+        let a = try await NodeProcess(token: "token-a", ["--no-training", "--api-key", "reader"] + genesis)
+        let b = try await NodeProcess(token: "token-b", ["--no-training", "--seed-peers", a.grpc] + genesis)
         #expect(await eventually(within: 15) { await a.get("/api/v1/status")["peer_count"] as? Int == 1 }, "\(b.log)")
 
         for path in ["/api/v1/status", "/api/v1/metrics", "/api/v1/peers", "/api/v1/layers"] {

@@ -5,8 +5,8 @@ import Testing
 /// real node: `Tests/python/sdk_test.py` calls every SDK method and provokes every error code.
 /// (The seed's example runs in `ReadmeExamplesTests`, which owns ports 8000 and 9000.)
 @Suite struct PythonSDKTests {
-    @Test func theSDKCallsEveryEndpointAndRaisesEveryError() throws {
-        let (status, text) = try runPythonScript("sdk_test.py", timeout: 180)
+    @Test func theSDKCallsEveryEndpointAndRaisesEveryError() async throws {
+        let (status, text) = try await runPythonScript("sdk_test.py", timeout: 180)
         #expect(status == 0, "\(text)")
         #expect(text.contains("OK"), "\(text)")
     }

@@ -11,16 +11,16 @@ func venvPython() throws -> URL {
 
 /// Runs `Tests/python/<script>` with the built `neuroshard` as its argument, in the venv; its
 /// exit status and output.
-func runPythonScript(_ script: String, timeout: Double) throws -> (status: Int32, output: String) {
+func runPythonScript(_ script: String, timeout: Double) async throws -> (status: Int32, output: String) {
     let binary = try #require(neuroshardBinary)
-    return try runCapturingOutput(try venvPython(), [packageRoot.appendingPathComponent("Tests/python/\(script)").path, binary.path],
+    return try await runCapturingOutput(try venvPython(), [packageRoot.appendingPathComponent("Tests/python/\(script)").path, binary.path],
                                   timeout: timeout)
 }
 
 /// Runs `executable arguments…` from the package root, its output and errors into one file (so
 /// a chatty child never blocks on a full pipe), stopped after `timeout` seconds; its exit status
 /// and output.
-func runCapturingOutput(_ executable: URL, _ arguments: [String], timeout: Double) throws -> (status: Int32, output: String) {
+func runCapturingOutput(_ executable: URL, _ arguments: [String], timeout: Double) async throws -> (status: Int32, output: String) {
     let folder = try temporaryFolder("capture")
     defer { cleanUp(folder) }
     let output = folder.appendingPathComponent("output")
@@ -35,9 +35,7 @@ func runCapturingOutput(_ executable: URL, _ arguments: [String], timeout: Doubl
     process.standardError = handle
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-    if process.isRunning { process.terminate() }
+    if !(await exited(process, within: timeout)) { process.terminate() }
     process.waitUntilExit()
     return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
 }

@@ -10,7 +10,7 @@ import Testing
 /// seed's own example needs port 8000 too.
 @Suite(.serialized) struct ReadmeExamplesTests {
     @Test func theReadmeExamplesRunAgainstTheNetworkItStarts() async throws {
-        let nodes = try startReadmeNodes()
+        let nodes = try await startReadmeNodes()
         defer {
             // SIGTERM, as an operator stops a node: each leaves cleanly after the traffic above.
             for node in nodes {
@@ -21,21 +21,21 @@ import Testing
             }
         }
 
-        let calls = try shell(readmeBlock("http-calls"))
+        let calls = try await shell(readmeBlock("http-calls"))
         #expect(calls.status == 0, "\(calls.output)")
         for field in ["\"node_id\"", "\"peer_count\"", "\"tokens_generated\"", "event: done", "\"transaction_id\"",
                       "\"balances\"", "\"healthy\"", "neuroshard_"] {
             #expect(calls.output.contains(field), "the curl examples' output lacks \(field): \(calls.output)")
         }
 
-        let python = try runPython(readmeBlock("python-sdk"))
+        let python = try await runPython(readmeBlock("python-sdk"))
         #expect(python.status == 0, "\(python.output)")
         #expect(python.output.contains("Node: 029bfa147a73077c62171fe9ee5ac8a4"), "\(python.output)")
         #expect(python.output.contains("refused: INSUFFICIENT_BALANCE"), "\(python.output)")
 
-        let generate = try shell(readmeBlock("grpc-generate"))
+        let generate = try await shell(readmeBlock("grpc-generate"))
         #expect(generate.status == 0, "\(generate.output)")
-        let ping = try runPython(readmeBlock("grpc-ping"))
+        let ping = try await runPython(readmeBlock("grpc-ping"))
         #expect(ping.status == 0, "\(ping.output)")
         #expect(ping.output.hasPrefix("029bfa147a73077c62171fe9ee5ac8a4 full"), "\(ping.output)")
 
@@ -46,8 +46,8 @@ import Testing
         #expect(source.contains(quoted), "the README's Swift example is not Tests/CLITests/ClientExample.swift's")
     }
 
-    @Test func theSeedsPythonExampleRunsUnchanged() throws {
-        let (status, text) = try runPythonScript("seed_example_test.py", timeout: 120)
+    @Test func theSeedsPythonExampleRunsUnchanged() async throws {
+        let (status, text) = try await runPythonScript("seed_example_test.py", timeout: 120)
         #expect(status == 0, "\(text)")
         #expect(text.contains("OK"), "\(text)")
     }
@@ -65,7 +65,7 @@ func readmeBlock(_ name: String) throws -> String {
 
 /// The `neuroshard` lines of the README's start block, run from the package root with the
 /// built binary, once each has printed its ready line (it has its layers then).
-private func startReadmeNodes() throws -> [Process] {
+private func startReadmeNodes() async throws -> [Process] {
     let binary = try #require(neuroshardBinary)
     let lines = try readmeBlock("start-nodes").split(separator: "\n").filter { $0.hasPrefix(".build/release/neuroshard ") }
     try #require(lines.count == 2, "the start block should start two nodes: \(lines)")
@@ -82,7 +82,7 @@ private func startReadmeNodes() throws -> [Process] {
         while Date() < deadline, processes.last!.isRunning {
             text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if text.split(separator: "\n").contains(where: { $0.hasPrefix("node ") && $0.contains(" grpc ") }) { break }
-            Thread.sleep(forTimeInterval: 0.1)
+            try? await Task.sleep(for: .milliseconds(100))
         }
         guard text.contains(" grpc ") else {
             processes.forEach { $0.terminate(); $0.waitUntilExit() }
@@ -96,17 +96,17 @@ private func startReadmeNodes() throws -> [Process] {
 
 /// Runs a shell example from the package root with bash (`set -e`; `curl` fails on an error
 /// status and ends each answer with a newline); its exit status and output.
-private func shell(_ script: String) throws -> (status: Int32, output: String) {
+private func shell(_ script: String) async throws -> (status: Int32, output: String) {
     let prelude = """
         set -euo pipefail
         curl() { command curl -sS --fail-with-body --max-time 60 "$@"; echo; }
         PATH="\(packageRoot.path)/.build/python/bin:$PATH"
 
         """
-    return try runCapturingOutput(URL(fileURLWithPath: "/bin/bash"), ["-c", prelude + script], timeout: 120)
+    return try await runCapturingOutput(URL(fileURLWithPath: "/bin/bash"), ["-c", prelude + script], timeout: 120)
 }
 
 /// Runs a Python example from the package root in the venv (the SDK installed).
-private func runPython(_ source: String) throws -> (status: Int32, output: String) {
-    try runCapturingOutput(try venvPython(), ["-c", source], timeout: 120)
+private func runPython(_ source: String) async throws -> (status: Int32, output: String) {
+    try await runCapturingOutput(try venvPython(), ["-c", source], timeout: 120)
 }

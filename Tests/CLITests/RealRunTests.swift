@@ -23,13 +23,13 @@ import Testing
           - outer_rounds >= 2
         """
 
-    @Test func theSameFileRunsInBothWorlds() throws {
+    @Test func theSameFileRunsInBothWorlds() async throws {
         let folder = try temporaryFolder("real")
         defer { cleanUp(folder) }
         let file = folder.appendingPathComponent("both.yaml")
         try Self.scenario.write(to: file, atomically: true, encoding: .utf8)
-        let simulated = try neuroshard(["simulate", file.path, "--out", folder.path, "--quiet"])
-        let real = try neuroshard(["simulate", file.path, "--out", folder.path, "--real", "--quiet"], timeout: 90)
+        let simulated = try await neuroshard(["simulate", file.path, "--out", folder.path, "--quiet"])
+        let real = try await neuroshard(["simulate", file.path, "--out", folder.path, "--real", "--quiet"], timeout: 90)
         #expect(simulated.status == 0 && real.status == 0, "\(real.stderr)")
         let a = try readJSON(folder.appendingPathComponent("both-worlds/5/summary.json").path)
         let b = try readJSON(folder.appendingPathComponent("both-worlds/5-real/summary.json").path)
@@ -47,12 +47,12 @@ import Testing
         #expect(sentB.values.allSatisfy { ($0["update"] ?? 0) > 0 && ($0["record"] ?? 0) > 0 })
     }
 
-    @Test func faultsAndLoadStayInTheSimulator() throws {
+    @Test func faultsAndLoadStayInTheSimulator() async throws {
         let folder = try temporaryFolder("real")
         defer { cleanUp(folder) }
         let file = folder.appendingPathComponent("faulty.yaml")
         try (Self.scenario + "\nfaults:\n  - {at: 5s, crash: \"seed[0]\"}\n").write(to: file, atomically: true, encoding: .utf8)
-        let run = try neuroshard(["simulate", file.path, "--out", folder.path, "--real"])
+        let run = try await neuroshard(["simulate", file.path, "--out", folder.path, "--real"])
         #expect(run.status == 2)
         #expect(run.stderr.contains("--real runs fault-free scenarios"))
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("both-worlds").path), "nothing written")

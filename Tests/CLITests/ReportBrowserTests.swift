@@ -4,16 +4,16 @@ import Testing
 /// report.html as a browser renders it: `simulate` writes it beside summary.json, and headless
 /// Chromium shows the run's own figures, every expectation and every chart with its data.
 @Suite struct ReportBrowserTests {
-    @Test func quickstartReportRendersTheRunsFigures() throws {
+    @Test func quickstartReportRendersTheRunsFigures() async throws {
         let out = try temporaryFolder("report")
         defer { cleanUp(out) }
-        let run = try neuroshard(["simulate", "Scenarios/quickstart.yaml", "--out", out.path], timeout: 300)
+        let run = try await neuroshard(["simulate", "Scenarios/quickstart.yaml", "--out", out.path], timeout: 300)
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let folder = out.appendingPathComponent("quickstart/42")
         let page = folder.appendingPathComponent("report.html")
         #expect(FileManager.default.fileExists(atPath: page.path), "report.html missing: \(contents(of: out))")
 
-        let dom = try renderedDOM(url: page, budgetMs: 2000)
+        let dom = try await renderedDOM(url: page, budgetMs: 2000)
         let text = visibleText(dom)
         let summary = try readJSON(folder.appendingPathComponent("summary.json").path)
         let traceHash = try #require(summary["trace_hash"] as? String)
@@ -53,13 +53,13 @@ import Testing
         #expect(!dom.contains("href=\"http"))
     }
 
-    @Test func screenshotIsAPNG() throws {
+    @Test func screenshotIsAPNG() async throws {
         let out = try temporaryFolder("report-shot")
         defer { cleanUp(out) }
         let page = out.appendingPathComponent("page.html")
         try "<!DOCTYPE html><html><body><h1>shot</h1></body></html>".write(to: page, atomically: true, encoding: .utf8)
         let png = out.appendingPathComponent("shot.png")
-        try screenshot(url: page, to: png, width: 400, height: 300)
+        try await screenshot(url: page, to: png, width: 400, height: 300)
         let data = try Data(contentsOf: png)
         #expect(data.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
     }

@@ -56,11 +56,20 @@ func cleanUp(_ urls: URL...) {
     for url in urls { try? FileManager.default.removeItem(at: url) }
 }
 
+/// Waits until `process` exits or `timeout` seconds pass, without blocking a thread of the test
+/// runner's pool: a blocked one stalls every other async test (on 2 cores, two such waits froze
+/// the live-node tests for minutes while their nodes went on signing proofs). Whether it exited.
+func exited(_ process: Process, within timeout: Double) async -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+    return !process.isRunning
+}
+
 /// Runs `neuroshard arguments…` in `directory` (default: the package root) and waits for it,
 /// at most `timeout` seconds. Output goes through files, so a chatty child cannot block on a
 /// full pipe.
 func neuroshard(_ arguments: [String], in directory: URL = packageRoot, timeout: Double = 120,
-                        sourceLocation: SourceLocation = #_sourceLocation) throws -> Run {
+                        sourceLocation: SourceLocation = #_sourceLocation) async throws -> Run {
     let binary = try #require(neuroshardBinary, "neuroshard binary not found next to \(CommandLine.arguments[0])",
                               sourceLocation: sourceLocation)
     let capture = try temporaryFolder("output")
@@ -71,9 +80,7 @@ func neuroshard(_ arguments: [String], in directory: URL = packageRoot, timeout:
     let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
 
     let process = try startNeuroshard(binary, arguments, in: directory, stdout: out, stderr: err)
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-    if process.isRunning {
+    if !(await exited(process, within: timeout)) {
         process.terminate()
         process.waitUntilExit()
         Issue.record("neuroshard \(arguments.joined(separator: " ")) ran longer than \(timeout) s",

@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func everyNodeMethodAnswers() async throws {
-        let process = try NodeProcess(token: "swift-client-read", ["--no-training"])
+        let process = try await NodeProcess(token: "swift-client-read", ["--no-training"])
         let node = NeuroNode(url: process.base, apiToken: "swift-client-read")
 
         let status = try await node.getStatus()
@@ -86,7 +86,7 @@ import Testing
 
     @Test func theLedgerSendsListsAndRefuses() async throws {
         let genesis = try genesisFile(funding: ["swift-client-wallet", "swift-client-peer"])
-        let process = try NodeProcess(token: "swift-client-wallet", ["--no-training", "--api-key", "reader", "--genesis", genesis])
+        let process = try await NodeProcess(token: "swift-client-wallet", ["--no-training", "--api-key", "reader", "--genesis", genesis])
         let node = NeuroNode(url: process.base, apiToken: "swift-client-wallet", retryAttempts: 0)
         let ledger = NEUROLedger(node)
         let peer = address(of: "swift-client-peer")
@@ -133,7 +133,7 @@ import Testing
 
     @Test func theLedgerStakesAndReadsOtherAccounts() async throws {
         let genesis = try genesisFile(funding: ["swift-client-staker", "swift-client-other"])
-        let process = try NodeProcess(token: "swift-client-staker", ["--no-training", "--api-key", "reader", "--genesis", genesis])
+        let process = try await NodeProcess(token: "swift-client-staker", ["--no-training", "--api-key", "reader", "--genesis", genesis])
         let ledger = NEUROLedger(NeuroNode(url: process.base, apiToken: "swift-client-staker", retryAttempts: 0))
         let other = address(of: "swift-client-other")
 
@@ -168,7 +168,7 @@ import Testing
     }
 
     @Test func aRateLimitIsReportedAndRetriedAfterRetryAfter() async throws {
-        let process = try NodeProcess(token: "swift-client-limit", ["--no-training"])
+        let process = try await NodeProcess(token: "swift-client-limit", ["--no-training"])
         let ledger = NEUROLedger(NeuroNode(url: process.base, apiToken: "swift-client-limit", retryAttempts: 0))
         for _ in 0..<10 { _ = try await ledger.transactions(limit: 1) }
         var retryAfter = 0.0
@@ -223,7 +223,7 @@ import Testing
 
     @Test func theReadmeExampleRunsAgainstALiveNode() async throws {
         let token = "swift-client-example"
-        let process = try NodeProcess(token: token, ["--no-training", "--genesis", try genesisFile(funding: [token])])
+        let process = try await NodeProcess(token: token, ["--no-training", "--genesis", try genesisFile(funding: [token])])
         let report = try await clientExample(url: process.base.absoluteString, token: token)
         let lines = report.split(separator: "\n").map(String.init)
         #expect(lines.first == "Node: \(process.id)", "\(report)")
